@@ -1,0 +1,57 @@
+using IdP.Server.Data;
+using IdP.Server.Protocol;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.Extensions.Options;
+
+namespace IdP.Server.Accounts;
+
+public static class AccountServiceCollectionExtensions
+{
+    /// <summary>ASP.NET Core Identity: users, password hashing, lockout, and the SSO cookie.</summary>
+    public static IServiceCollection AddIdpAccounts(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<AccountOptions>().Bind(configuration.GetSection(AccountOptions.SectionName));
+
+        services.AddAuthentication(IdentityConstants.ApplicationScheme)
+                .AddIdentityCookies();
+
+        services.AddIdentityCore<IdpUser>(options =>
+                {
+                    // Schema version 3 includes the passkey table (WebAuthn credentials).
+                    options.Stores.SchemaVersion = IdentitySchemaVersions.Version3;
+                    options.Lockout.AllowedForNewUsers = true;
+                    options.User.RequireUniqueEmail = false;
+                })
+                // Registers IdpSignInManager as SignInManager<IdpUser>: disabled accounts cannot sign in anywhere.
+                .AddSignInManager<IdpSignInManager>()
+                .AddEntityFrameworkStores<IdpDbContext>()
+                .AddDefaultTokenProviders();
+
+        services.AddOptions<IdentityOptions>().Configure<IOptions<AccountOptions>>((identity, accounts) =>
+        {
+            identity.Lockout.MaxFailedAccessAttempts = accounts.Value.LockoutThreshold;
+            identity.Lockout.DefaultLockoutTimeSpan = accounts.Value.LockoutDuration;
+        });
+
+        services.ConfigureApplicationCookie(cookie =>
+        {
+            cookie.LoginPath = "/account/login";
+            cookie.LogoutPath = "/account/logout";
+            cookie.AccessDeniedPath = "/account/login";
+            cookie.Cookie.Name = "idp.session";
+            cookie.Cookie.HttpOnly = true;
+            // Lax: the cookie must accompany the top-level redirect from a client to /connect/authorize.
+            cookie.Cookie.SameSite = SameSiteMode.Lax;
+            cookie.SlidingExpiration = true;
+        });
+
+        services.AddOptions<Microsoft.AspNetCore.Authentication.Cookies.CookieAuthenticationOptions>(IdentityConstants.ApplicationScheme)
+            .Configure<IOptions<AccountOptions>, IOptions<IdpServerOptions>>((cookie, accounts, server) =>
+            {
+                cookie.ExpireTimeSpan = accounts.Value.SessionLifetime;
+                cookie.Cookie.SecurePolicy = server.Value.RequireHttps ? CookieSecurePolicy.Always : CookieSecurePolicy.SameAsRequest;
+            });
+
+        return services;
+    }
+}

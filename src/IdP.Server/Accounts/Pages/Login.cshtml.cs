@@ -1,0 +1,89 @@
+using System.ComponentModel.DataAnnotations;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+
+namespace IdP.Server.Accounts.Pages;
+
+/// <summary>
+/// Password sign-in. Messages never reveal whether an account exists; the antiforgery token on the form
+/// stops login CSRF (RFC 9700 §4.4.1.8 / OWASP "login CSRF").
+/// </summary>
+public sealed class LoginModel(SignInManager<IdpUser> signIn, UserManager<IdpUser> users, TimeProvider time) : PageModel
+{
+    // Used to spend the same hashing time when the account does not exist (no user enumeration by timing).
+    private static readonly string UnknownUserHash = new PasswordHasher<IdpUser>().HashPassword(new IdpUser(), Guid.NewGuid().ToString());
+
+    [BindProperty]
+    public LoginInput Input { get; set; } = new();
+
+    /// <summary>Where to continue after signing in: a local URL only (no open redirect).</summary>
+    [BindProperty(SupportsGet = true)]
+    public string? ReturnUrl { get; set; }
+
+    public string? FormError { get; private set; }
+
+    public void OnGet()
+    {
+    }
+
+    public async Task<IActionResult> OnPostAsync()
+    {
+        if (!ModelState.IsValid)
+        {
+            return Page();
+        }
+
+        var user = await users.FindByNameAsync(Input.UserName) ?? await users.FindByEmailAsync(Input.UserName);
+        if (user is null)
+        {
+            users.PasswordHasher.VerifyHashedPassword(new IdpUser(), UnknownUserHash, Input.Password);
+            return Fail("The user name or password is incorrect.");
+        }
+
+        var result = await signIn.CheckPasswordSignInAsync(user, Input.Password, lockoutOnFailure: true);
+        if (result.Succeeded)
+        {
+            await signIn.SignInWithClaimsAsync(user, isPersistent: false,
+                SignInSession.CreateClaims(time.GetUtcNow(), Protocol.AuthenticationMethodValues.Password));
+            return LocalRedirect(SafeReturnUrl());
+        }
+
+        if (result.IsLockedOut)
+        {
+            var until = await users.GetLockoutEndDateAsync(user);
+            return Fail($"Too many failed attempts: password sign-in is locked until {until:yyyy-MM-dd HH:mm} UTC. " +
+                        "Try again then, or ask your administrator to reset your password.");
+        }
+
+        // A disabled account is only revealed to someone who knows its password.
+        if (result.IsNotAllowed && user.IsDisabled && await users.CheckPasswordAsync(user, Input.Password))
+        {
+            return Fail("This account is disabled. Contact your administrator.");
+        }
+
+        return Fail("The user name or password is incorrect.");
+    }
+
+    private PageResult Fail(string message)
+    {
+        FormError = message;
+        Input.Password = "";
+        return Page();
+    }
+
+    private string SafeReturnUrl()
+        => !string.IsNullOrEmpty(ReturnUrl) && Url.IsLocalUrl(ReturnUrl) ? ReturnUrl : "/";
+}
+
+public sealed class LoginInput
+{
+    [Required(ErrorMessage = "Enter your user name or e-mail address.")]
+    [StringLength(256, ErrorMessage = "That is too long for a user name or e-mail address.")]
+    public string UserName { get; set; } = "";
+
+    [Required(ErrorMessage = "Enter your password.")]
+    [DataType(DataType.Password)]
+    [StringLength(1024, ErrorMessage = "That password is too long.")]
+    public string Password { get; set; } = "";
+}

@@ -1,0 +1,81 @@
+using IdP.Server.Accounts;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
+
+namespace IdP.Server.Administration;
+
+/// <summary>A user as shown by <c>users list|show</c>.</summary>
+public sealed record UserSummary(
+    string Id, string UserName, string? Email, bool Disabled, DateTimeOffset? LockedOutUntil, DateTimeOffset CreatedAt);
+
+/// <summary>Creates and maintains accounts through ASP.NET Core Identity (hashing, validation, security stamps).</summary>
+public sealed class UserAdministration(UserManager<IdpUser> users, TimeProvider time)
+{
+    public async Task<UserSummary> AddAsync(string userName, string? email, string password, CancellationToken cancellationToken = default)
+    {
+        if (await users.FindByNameAsync(userName) is not null)
+        {
+            throw new AdministrationException($"A user named '{userName}' already exists.");
+        }
+
+        // Users sign in with their user name or e-mail address, so an address may belong to one account only.
+        if (email is not null && await users.FindByEmailAsync(email) is not null)
+        {
+            throw new AdministrationException($"Another user already has the e-mail address '{email}'.");
+        }
+
+        var user = new IdpUser { UserName = userName, Email = email, CreatedAt = time.GetUtcNow() };
+        Check(await users.CreateAsync(user, password));
+        return Summarize(user);
+    }
+
+    public async Task<UserSummary> GetAsync(string userNameOrEmail) => Summarize(await FindAsync(userNameOrEmail));
+
+    public async Task<IReadOnlyList<UserSummary>> ListAsync(CancellationToken cancellationToken = default)
+        => [.. (await users.Users.AsNoTracking().OrderBy(u => u.UserName).ToListAsync(cancellationToken)).Select(Summarize)];
+
+    /// <summary>Disabling also rotates the security stamp, which ends the user's SSO sessions.</summary>
+    public async Task SetDisabledAsync(string userNameOrEmail, bool disabled)
+    {
+        var user = await FindAsync(userNameOrEmail);
+        user.IsDisabled = disabled;
+        Check(await users.UpdateAsync(user));
+        Check(await users.UpdateSecurityStampAsync(user));
+    }
+
+    public async Task SetPasswordAsync(string userNameOrEmail, string password)
+    {
+        var user = await FindAsync(userNameOrEmail);
+
+        // Validate before removing the old password, so a rejected password changes nothing.
+        foreach (var validator in users.PasswordValidators)
+        {
+            Check(await validator.ValidateAsync(users, user, password));
+        }
+
+        var token = await users.GeneratePasswordResetTokenAsync(user);
+        Check(await users.ResetPasswordAsync(user, token, password));
+        await users.ResetAccessFailedCountAsync(user);
+        await users.SetLockoutEndDateAsync(user, null);
+    }
+
+    public async Task DeleteAsync(string userNameOrEmail) => Check(await users.DeleteAsync(await FindAsync(userNameOrEmail)));
+
+    /// <summary>Finds an account by user name, then by e-mail address, as the login page does.</summary>
+    public async Task<IdpUser> FindAsync(string userNameOrEmail)
+        => await users.FindByNameAsync(userNameOrEmail)
+           ?? await users.FindByEmailAsync(userNameOrEmail)
+           ?? throw new AdministrationException($"No user named '{userNameOrEmail}'.");
+
+    private UserSummary Summarize(IdpUser user)
+        => new(user.Id, user.UserName!, user.Email, user.IsDisabled,
+               user.LockoutEnd is { } end && end > time.GetUtcNow() ? end : null, user.CreatedAt);
+
+    private static void Check(IdentityResult result)
+    {
+        if (!result.Succeeded)
+        {
+            throw new AdministrationException(string.Join(" ", result.Errors.Select(e => e.Description)));
+        }
+    }
+}

@@ -1,0 +1,52 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace IdP.Server.Data;
+
+public enum DatabaseProvider
+{
+    Sqlite,
+}
+
+/// <summary>Where IdP keeps its data. Bound from the <c>Database</c> configuration section.</summary>
+public sealed class DatabaseOptions
+{
+    public const string SectionName = "Database";
+
+    /// <summary>The database engine. SQLite is the embedded default.</summary>
+    public DatabaseProvider Provider { get; set; } = DatabaseProvider.Sqlite;
+
+    /// <summary>
+    /// Folder for the embedded SQLite database file, relative to the working directory unless absolute.
+    /// Ignored when <see cref="ConnectionString"/> is set.
+    /// </summary>
+    [Required(AllowEmptyStrings = false)]
+    public string DataDirectory { get; set; } = "data";
+
+    /// <summary>An explicit connection string; when empty, IdP uses <c>{DataDirectory}/idp.db</c>.</summary>
+    public string? ConnectionString { get; set; }
+
+    /// <summary>Apply pending migrations when the server starts or a command runs.</summary>
+    public bool MigrateOnStartup { get; set; } = true;
+
+    /// <summary>
+    /// SQLite's <c>synchronous</c> pragma under WAL: <c>Normal</c> (default) or <c>Full</c>.
+    /// Note: with <c>Normal</c> a committed transaction survives a process crash but the last few may be lost
+    /// on a power failure or OS crash; <c>Full</c> syncs every commit.
+    /// </summary>
+    [AllowedValues("Normal", "Full")]
+    public string SqliteSynchronous { get; set; } = "Normal";
+
+    /// <summary>The connection string actually used, with the data folder resolved to an absolute path.</summary>
+    public string ResolveConnectionString()
+    {
+        if (!string.IsNullOrWhiteSpace(ConnectionString))
+        {
+            return ConnectionString;
+        }
+
+        return $"Data Source={ResolveSqlitePath()};Pooling=True;Default Timeout=30";
+    }
+
+    /// <summary>The absolute path of the embedded database file.</summary>
+    public string ResolveSqlitePath() => Path.Combine(Path.GetFullPath(DataDirectory), "idp.db");
+}

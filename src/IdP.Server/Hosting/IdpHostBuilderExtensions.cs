@@ -1,0 +1,62 @@
+using IdP.Server.Accounts;
+using IdP.Server.Administration;
+using IdP.Server.Data;
+using IdP.Server.Keys;
+using IdP.Server.Protocol;
+using Microsoft.AspNetCore.DataProtection;
+
+namespace IdP.Server.Hosting;
+
+public static class IdpHostBuilderExtensions
+{
+    /// <summary>Everything IdP needs, feature by feature.</summary>
+    public static WebApplicationBuilder ConfigureIdpServices(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        var configuration = builder.Configuration;
+
+        // First: hosted services start in registration order, and the database must be migrated before
+        // anything (Data Protection's key ring, OpenIddict) reads it.
+        services.AddSingleton<StartupBanner>();
+        services.AddHostedService<StartupInitializer>();
+
+        services.AddSingleton(TimeProvider.System);
+        services.AddIdpDatabase(configuration);
+        services.AddIdpAccounts(configuration);
+        services.AddIdpKeys(configuration);
+        services.AddIdpProtocol(configuration);
+        services.AddIdpProtocolEndpoints();
+        services.AddIdpAdministration(configuration);
+
+        // Data Protection keys live in the database, so every instance can read cookies and protected keys.
+        services.AddDataProtection()
+                .SetApplicationName("IdP")
+                .PersistKeysToDbContext<IdpDbContext>();
+
+        services.AddRazorPages(options =>
+        {
+            // Pages live in their feature folders and declare absolute routes (@page "/account/login").
+            options.RootDirectory = "/";
+        });
+
+        return builder;
+    }
+
+    /// <summary>The request pipeline.</summary>
+    public static WebApplication ConfigureIdpPipeline(this WebApplication app)
+    {
+        // Never a stack trace: the error page answers protocol paths with an RFC 6749 server_error in JSON.
+        app.UseExceptionHandler("/error");
+        app.UseStatusCodePagesWithReExecute("/error", "?status={0}");
+
+        app.UseStaticFiles();
+        app.UseRouting();
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.UseAntiforgery();
+
+        app.MapRazorPages();
+        app.MapIdpProtocolEndpoints();
+        return app;
+    }
+}

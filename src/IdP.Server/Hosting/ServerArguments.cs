@@ -1,0 +1,38 @@
+using Microsoft.Extensions.Options;
+
+namespace IdP.Server.Hosting;
+
+/// <summary>Command-line handling for the serving mode: <c>--demo</c>, and clean exits on bad settings.</summary>
+public static class ServerArguments
+{
+    /// <summary><c>--demo</c> is shorthand for <c>--Demo:Enabled=true</c>.</summary>
+    public static string[] Normalize(string[] args)
+        => [.. args.Select(arg => arg == "--demo" ? "--Demo:Enabled=true" : arg)];
+
+    /// <summary>Runs the server; a configuration mistake ends it with one clear message and exit code 1.</summary>
+    public static async Task<int> RunAsync(WebApplication app)
+    {
+        try
+        {
+            await app.RunAsync();
+            return 0;
+        }
+        catch (OptionsValidationException exception)
+        {
+            await Console.Error.WriteLineAsync("IdP cannot start: invalid configuration.");
+            foreach (var failure in exception.Failures)
+            {
+                await Console.Error.WriteLineAsync("  " + failure);
+            }
+
+            return 1;
+        }
+        catch (InvalidOperationException exception) when (exception.Message.Contains("Failed to convert configuration value", StringComparison.Ordinal)
+                                                          || exception.Message.StartsWith("Demo:", StringComparison.Ordinal)
+                                                          || exception.Message.StartsWith("Keys:", StringComparison.Ordinal))
+        {
+            await Console.Error.WriteLineAsync("IdP cannot start: " + exception.Message);
+            return 1;
+        }
+    }
+}

@@ -1,0 +1,132 @@
+using Microsoft.AspNetCore;
+using System.Collections.Immutable;
+using IdP.Server.Accounts;
+using Microsoft.AspNetCore.Antiforgery;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Identity;
+using OpenIddict.Abstractions;
+using OpenIddict.Server.AspNetCore;
+using static OpenIddict.Abstractions.OpenIddictConstants;
+
+namespace IdP.Server.Protocol;
+
+/// <summary>
+/// The authorization endpoint (OIDC Core §3.1.2). OpenIddict has already validated the client, the exact
+/// redirect_uri, response_type, scopes and PKCE; this decides who the user is, whether they must sign in
+/// again (prompt, max_age) and whether they consented.
+/// </summary>
+internal sealed class AuthorizationEndpoint(
+    UserManager<IdpUser> users,
+    SignInManager<IdpUser> signIn,
+    IOpenIddictApplicationManager applications,
+    IOpenIddictAuthorizationManager authorizations,
+    UserPrincipalFactory principals,
+    IAntiforgery antiforgery,
+    TimeProvider time)
+{
+    /// <summary>Form fields the consent page adds to the replayed authorization request.</summary>
+    public const string ConsentField = "consent";
+    public const string ConsentAccepted = "accept";
+
+    public async Task<IResult> HandleAsync(HttpContext context)
+    {
+        var request = context.GetOpenIddictServerRequest()
+            ?? throw new InvalidOperationException("OpenIddict did not attach the authorization request.");
+
+        var session = await context.AuthenticateAsync(IdentityConstants.ApplicationScheme);
+        var user = session.Succeeded ? await users.GetUserAsync(session.Principal) : null;
+        if (user is not null && !await signIn.CanSignInAsync(user))
+        {
+            // The account was disabled after this session began.
+            await signIn.SignOutAsync();
+            user = null;
+        }
+
+        // OIDC Core §3.1.2.1: prompt=login and an exceeded max_age both demand a fresh authentication.
+        var authenticatedAt = session.Succeeded ? SignInSession.GetAuthenticationTime(session.Principal!) : null;
+        var mustAuthenticate = user is null || authenticatedAt is null
+            || request.HasPromptValue(PromptValues.Login)
+            || (request.MaxAge is long maxAge && time.GetUtcNow() - authenticatedAt.Value > TimeSpan.FromSeconds(maxAge));
+
+        if (mustAuthenticate)
+        {
+            if (request.HasPromptValue(PromptValues.None))
+            {
+                return ProtocolResults.Forbid(Errors.LoginRequired, "The user is not signed in.");
+            }
+
+            // Back to this endpoint after sign-in, without the parameters that forced it (or it would loop).
+            return Results.Challenge(
+                new AuthenticationProperties { RedirectUri = BuildReturnUrl(context, except: [Parameters.Prompt, Parameters.MaxAge]) },
+                [IdentityConstants.ApplicationScheme]);
+        }
+
+        var application = await applications.FindByClientIdAsync(request.ClientId!)
+            ?? throw new InvalidOperationException("OpenIddict validated a client that does not exist.");
+        var applicationId = await applications.GetIdAsync(application);
+        var scopes = request.GetScopes();
+
+        var consented = await HasConsentedAsync(user!.Id, applicationId!, scopes);
+        switch (await applications.GetConsentTypeAsync(application))
+        {
+            case ConsentTypes.External when !consented:
+                return ProtocolResults.Forbid(Errors.ConsentRequired, "An administrator has not authorized this application for you.");
+
+            case ConsentTypes.Implicit:
+            case ConsentTypes.External:
+            case ConsentTypes.Explicit when consented && !request.HasPromptValue(PromptValues.Consent):
+                return await SignInAsync(user, scopes, session.Principal!);
+
+            case ConsentTypes.Explicit or ConsentTypes.Systematic when request.HasPromptValue(PromptValues.None):
+                return ProtocolResults.Forbid(Errors.ConsentRequired, "The user must consent to this application.");
+        }
+
+        // Explicit consent: the consent page replays this request as a POST with the user's answer.
+        if (HttpMethods.IsPost(context.Request.Method) && context.Request.HasFormContentType &&
+            context.Request.Form.ContainsKey(ConsentField) && await antiforgery.IsRequestValidAsync(context))
+        {
+            if (context.Request.Form[ConsentField] != ConsentAccepted)
+            {
+                return ProtocolResults.Forbid(Errors.AccessDenied, "The user denied the request.");
+            }
+
+            var principal = await principals.CreateForUserAsync(user, scopes, authenticatedAt!.Value, SignInSession.GetMethods(session.Principal!));
+            await authorizations.CreateAsync(principal, user.Id, applicationId!, AuthorizationTypes.Permanent, scopes);
+            return await SignInAsync(user, scopes, session.Principal!);
+        }
+
+        return Results.Redirect("/connect/consent?returnUrl=" + Uri.EscapeDataString(BuildReturnUrl(context, except: [])));
+    }
+
+    private async Task<bool> HasConsentedAsync(string subject, string applicationId, ImmutableArray<string> scopes)
+    {
+        await foreach (var _ in authorizations.FindAsync(subject, applicationId, Statuses.Valid, AuthorizationTypes.Permanent, scopes))
+        {
+            return true;
+        }
+
+        return false;
+    }
+
+    private async Task<IResult> SignInAsync(IdpUser user, ImmutableArray<string> scopes, System.Security.Claims.ClaimsPrincipal session)
+    {
+        // Note: no authorization id is attached, so OpenIddict creates an ad-hoc authorization per sign-in; a
+        // replayed code or reused refresh token then revokes this sign-in's tokens only (RFC 9700 §4.14.2).
+        var principal = await principals.CreateForUserAsync(
+            user, scopes, SignInSession.GetAuthenticationTime(session)!.Value, SignInSession.GetMethods(session));
+        return Results.SignIn(principal, authenticationScheme: OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
+    }
+
+    /// <summary>This request as a local URL, from the query or the form, minus the named parameters.</summary>
+    internal static string BuildReturnUrl(HttpContext context, IReadOnlyCollection<string> except)
+    {
+        IEnumerable<KeyValuePair<string, Microsoft.Extensions.Primitives.StringValues>> source =
+            context.Request.HasFormContentType ? context.Request.Form : context.Request.Query;
+
+        var parameters = source
+            .Where(p => !except.Contains(p.Key) && p.Key != ConsentField && p.Key != "__RequestVerificationToken")
+            .SelectMany(p => p.Value.Select(value => KeyValuePair.Create(p.Key, value)));
+
+        return context.Request.PathBase + context.Request.Path + QueryString.Create(parameters);
+    }
+}
