@@ -1,0 +1,46 @@
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
+
+namespace IdP.Tests.Infrastructure;
+
+/// <summary>
+/// Verifies tokens the way the mainframe gateway does: keys from the published JWKS only, RSA signatures only,
+/// a <c>kid</c> required, and zero clock skew.
+/// </summary>
+public static class TokenVerifier
+{
+    public static async Task<JsonWebKeySet> FetchJwksAsync(HttpClient http)
+    {
+        var discovery = System.Text.Json.JsonDocument.Parse(await http.GetStringAsync("/.well-known/openid-configuration"));
+        var jwksUri = new Uri(discovery.RootElement.GetProperty("jwks_uri").GetString()!);
+        return new JsonWebKeySet(await http.GetStringAsync(jwksUri.PathAndQuery));
+    }
+
+    public static async Task<JsonWebToken> VerifyAsync(JsonWebKeySet jwks, string token, string expectedType, string? audience = null)
+    {
+        var parameters = new TokenValidationParameters
+        {
+            ValidIssuer = IdpFactory.Issuer,
+            ValidateAudience = audience is not null,
+            ValidAudience = audience,
+            IssuerSigningKeys = jwks.GetSigningKeys(),
+            ValidAlgorithms = [SecurityAlgorithms.RsaSha256],
+            ValidTypes = [expectedType],
+            ClockSkew = TimeSpan.Zero,
+            RequireSignedTokens = true,
+            RequireExpirationTime = true,
+            TryAllIssuerSigningKeys = false,
+        };
+
+        var result = await new JsonWebTokenHandler().ValidateTokenAsync(token, parameters);
+        if (!result.IsValid)
+        {
+            throw new Xunit.Sdk.XunitException($"Token did not verify against the JWKS: {result.Exception?.Message}");
+        }
+
+        var jwt = (JsonWebToken)result.SecurityToken;
+        Assert.False(string.IsNullOrEmpty(jwt.Kid), "The token header must carry a kid.");
+        Assert.Equal("RS256", jwt.Alg);
+        return jwt;
+    }
+}
