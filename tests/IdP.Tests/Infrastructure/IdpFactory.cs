@@ -35,6 +35,12 @@ public class IdpFactory : WebApplicationFactory<Program>
         builder.ConfigureServices(services => services.Replace(ServiceDescriptor.Singleton<TimeProvider>(Clock)));
     }
 
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Lazy<Task<object?>>> _seeds = new();
+
+    /// <summary>Runs a seeding step once per factory (xunit creates a test-class instance per test).</summary>
+    public async Task<T> OnceAsync<T>(string key, Func<Task<T>> seed)
+        => (T)(await _seeds.GetOrAdd(key, _ => new Lazy<Task<object?>>(async () => await seed())).Value)!;
+
     /// <summary>A browser-like client: keeps cookies, does not follow redirects (tests assert each one).</summary>
     public BrowserClient CreateBrowser()
         => new(CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = true }));
