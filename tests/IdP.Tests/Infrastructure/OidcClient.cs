@@ -9,7 +9,9 @@ namespace IdP.Tests.Infrastructure;
 /// A relying party as a test sees it: builds authorization requests, and calls the token, userinfo,
 /// introspection and revocation endpoints over HTTP exactly as a real client library would.
 /// </summary>
-public sealed class OidcClient(HttpClient backChannel, string clientId, string? clientSecret = null, string redirectUri = OidcClient.DefaultRedirectUri)
+public sealed class OidcClient(
+    HttpClient backChannel, string clientId, string? clientSecret = null, string redirectUri = OidcClient.DefaultRedirectUri,
+    bool secretInBody = false)
 {
     public const string DefaultRedirectUri = "https://app.example/callback";
 
@@ -57,7 +59,13 @@ public sealed class OidcClient(HttpClient backChannel, string clientId, string? 
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, endpoint);
         var body = fields.Where(f => f.Value is not null).Select(f => KeyValuePair.Create(f.Name, f.Value!)).ToList();
-        if (clientSecret is not null)
+        if (clientSecret is not null && secretInBody)
+        {
+            // RFC 6749 §2.3.1: client_secret_post.
+            body.Add(KeyValuePair.Create("client_id", clientId));
+            body.Add(KeyValuePair.Create("client_secret", clientSecret));
+        }
+        else if (clientSecret is not null)
         {
             // RFC 6749 §2.3.1: client_secret_basic, form-encoding the id and secret first.
             var credentials = Uri.EscapeDataString(clientId) + ":" + Uri.EscapeDataString(clientSecret);
