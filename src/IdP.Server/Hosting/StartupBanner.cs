@@ -11,7 +11,7 @@ public sealed class StartupBanner(IOptions<IdpServerOptions> server, IOptions<Da
     public void Print(DemoCredentials? demo)
     {
         var writer = Console.Out;
-        var issuer = server.Value.IssuerUri;
+        var issuer = server.Value.GetIssuerUri();
         var db = database.Value;
         var store = string.IsNullOrWhiteSpace(db.ConnectionString) ? db.ResolveSqlitePath() : $"{db.Provider} (Database:ConnectionString)";
 

@@ -17,7 +17,8 @@ public sealed class IdpServerOptions : IValidatableObject
     /// <summary>Refuse protocol requests over plain HTTP. Only turn off for local development behind no proxy.</summary>
     public bool RequireHttps { get; set; } = true;
 
-    public Uri IssuerUri => new(Issuer.EndsWith('/') ? Issuer : Issuer + "/", UriKind.Absolute);
+    /// <summary>The issuer as a URI with a trailing slash. A method, so options validation never evaluates it on bad input.</summary>
+    public Uri GetIssuerUri() => new(Issuer.EndsWith('/') ? Issuer : Issuer + "/", UriKind.Absolute);
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {

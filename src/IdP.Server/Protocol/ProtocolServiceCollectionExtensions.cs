@@ -91,7 +91,7 @@ internal sealed class ServerOptionsSetup(IOptions<IdpServerOptions> server, IOpt
 {
     public void Configure(OpenIddictServerOptions options)
     {
-        options.Issuer = server.Value.IssuerUri;
+        options.Issuer = server.Value.GetIssuerUri();
         options.TimeProvider = time;
         options.AccessTokenLifetime = tokens.Value.AccessTokenLifetime;
         options.IdentityTokenLifetime = tokens.Value.IdentityTokenLifetime;

@@ -14,12 +14,29 @@ public class IdpFactory : WebApplicationFactory<Program>
 {
     public const string Issuer = "http://localhost/";
 
-    public string DataDirectory { get; } = Path.Combine(Path.GetTempPath(), "idp-tests", Guid.NewGuid().ToString("N"));
+    public IdpFactory()
+        : this(Path.Combine(Path.GetTempPath(), "idp-tests", Guid.NewGuid().ToString("N")), new Dictionary<string, string?>())
+    {
+    }
+
+    private IdpFactory(string dataDirectory, IDictionary<string, string?> settings)
+    {
+        DataDirectory = dataDirectory;
+        _settings = settings;
+    }
+
+    private readonly IDictionary<string, string?> _settings;
+
+    /// <summary>An IdP on a given data folder (to restart on the same database) with extra settings.</summary>
+    public static IdpFactory On(string dataDirectory, IDictionary<string, string?>? settings = null, bool keepData = false)
+        => new(dataDirectory, settings ?? new Dictionary<string, string?>()) { KeepData = keepData };
+
+    public string DataDirectory { get; }
+
+    /// <summary>Keep the data folder when disposed (another factory will reopen it).</summary>
+    public bool KeepData { get; init; }
 
     public TestClock Clock { get; } = new();
-
-    /// <summary>Extra settings a test class needs, applied as configuration.</summary>
-    protected virtual IDictionary<string, string?> Settings => new Dictionary<string, string?>();
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
@@ -27,7 +44,7 @@ public class IdpFactory : WebApplicationFactory<Program>
         builder.UseSetting("Server:Issuer", Issuer);
         builder.UseSetting("Server:RequireHttps", "false");
         builder.UseSetting("Database:DataDirectory", DataDirectory);
-        foreach (var (key, value) in Settings)
+        foreach (var (key, value) in _settings)
         {
             builder.UseSetting(key, value);
         }
@@ -62,7 +79,7 @@ public class IdpFactory : WebApplicationFactory<Program>
     protected override void Dispose(bool disposing)
     {
         base.Dispose(disposing);
-        if (disposing)
+        if (disposing && !KeepData)
         {
             Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
             try

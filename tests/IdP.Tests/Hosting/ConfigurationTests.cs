@@ -1,0 +1,31 @@
+using IdP.Tests.Infrastructure;
+
+namespace IdP.Tests.Hosting;
+
+/// <summary>An operator's mistakes in settings stop the server at once, with a message that names the setting.</summary>
+public sealed class ConfigurationTests
+{
+    [Theory]
+    [InlineData("Server__Issuer", "not-a-url", "Server:Issuer")]
+    [InlineData("Server__Issuer", "http://idp.example.com/", "Server:Issuer must use https")]
+    [InlineData("Tokens__AccessTokenLifetime", "-00:01:00", "Tokens:AccessTokenLifetime")]
+    [InlineData("Tokens__AccessTokenLifetime", "ten minutes", "Tokens:AccessTokenLifetime")]
+    [InlineData("Keys__RsaKeySize", "1024", "RsaKeySize")]
+    [InlineData("Demo__Enabled", "true", "Demo:Enabled")]
+    public async Task an_invalid_setting_stops_the_server_with_a_message_naming_it(string variable, string value, string expected)
+    {
+        var dataDirectory = Path.Combine(Path.GetTempPath(), "idp-tests", Guid.NewGuid().ToString("N"));
+        var environment = new Dictionary<string, string>
+        {
+            ["Server__Issuer"] = "https://idp.example.com/",
+            ["Database__DataDirectory"] = dataDirectory,
+            [variable] = value,
+        };
+
+        var result = await ServerProcess.RunAsync(environment, TimeSpan.FromSeconds(60));
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains(expected, result.StandardError, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", result.StandardError, StringComparison.Ordinal); // no stack trace
+    }
+}
