@@ -10,7 +10,10 @@ public static class AccountServiceCollectionExtensions
     /// <summary>ASP.NET Core Identity: users, password hashing, lockout, and the SSO cookie.</summary>
     public static IServiceCollection AddIdpAccounts(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<AccountOptions>().Bind(configuration.GetSection(AccountOptions.SectionName));
+        services.AddOptions<AccountOptions>()
+            .Bind(configuration.GetSection(AccountOptions.SectionName))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
 
         services.AddAuthentication(IdentityConstants.ApplicationScheme)
                 .AddIdentityCookies();

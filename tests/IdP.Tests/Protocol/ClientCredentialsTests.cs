@@ -40,6 +40,11 @@ public sealed class ClientCredentialsTests(IdpFactory idp) : IClassFixture<IdpFa
         Assert.Equal("zowe", token.GetClaim("scope").Value);
         Assert.Null(response.RefreshToken);
         Assert.Equal(rowsBefore, await CountTokenRowsAsync());
+
+        // The unstored token is still self-contained enough for RFC 7662 introspection.
+        var introspection = await client.SendAsync("/connect/introspect", ("token", response.AccessToken));
+        Assert.True(introspection.Json.GetProperty("active").GetBoolean(), introspection.Json.ToString());
+        Assert.Equal("batch-service", introspection.Json.GetProperty("sub").GetString());
     }
 
     [Fact]

@@ -1,0 +1,65 @@
+using System.Reflection;
+using System.Text.Json;
+using IdP.Server.Accounts;
+using IdP.Server.Administration;
+using IdP.Server.Data;
+using IdP.Server.Keys;
+using IdP.Server.Protocol;
+using Microsoft.Extensions.Configuration;
+
+namespace IdP.Tests.Hosting;
+
+/// <summary>appsettings.sample.json documents every setting with its true default, so operators can trust it.</summary>
+public sealed class SampleSettingsTests
+{
+    public static TheoryData<string, Type> Sections => new()
+    {
+        { IdpServerOptions.SectionName, typeof(IdpServerOptions) },
+        { DatabaseOptions.SectionName, typeof(DatabaseOptions) },
+        { TokenOptions.SectionName, typeof(TokenOptions) },
+        { KeyOptions.SectionName, typeof(KeyOptions) },
+        { AccountOptions.SectionName, typeof(AccountOptions) },
+        { DemoOptions.SectionName, typeof(DemoOptions) },
+    };
+
+    [Theory]
+    [MemberData(nameof(Sections))]
+    public void every_setting_is_in_the_sample_with_its_default(string section, Type optionsType)
+    {
+        var sample = new ConfigurationBuilder().AddJsonFile(SamplePath()).Build().GetSection(section);
+        var defaults = Activator.CreateInstance(optionsType)!;
+        var documented = Activator.CreateInstance(optionsType)!;
+        sample.Bind(documented);
+
+        foreach (var property in optionsType.GetProperties(BindingFlags.Public | BindingFlags.Instance).Where(p => p.CanWrite))
+        {
+            Assert.True(SampleHasKey(section, property.Name), $"appsettings.sample.json lacks {section}:{property.Name}.");
+            Assert.Equal(JsonSerializer.Serialize(property.GetValue(defaults)), JsonSerializer.Serialize(property.GetValue(documented)));
+        }
+
+        foreach (var child in sample.GetChildren())
+        {
+            Assert.True(optionsType.GetProperty(child.Key) is not null, $"appsettings.sample.json documents {section}:{child.Key}, which IdP does not read.");
+        }
+    }
+
+    private static bool SampleHasKey(string section, string key)
+    {
+        using var document = JsonDocument.Parse(File.ReadAllText(SamplePath()), new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip });
+        return document.RootElement.GetProperty(section).TryGetProperty(key, out _);
+    }
+
+    private static string SamplePath()
+    {
+        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+        {
+            var candidate = Path.Combine(directory.FullName, "appsettings.sample.json");
+            if (File.Exists(candidate))
+            {
+                return candidate;
+            }
+        }
+
+        throw new FileNotFoundException("appsettings.sample.json not found above the test binaries.");
+    }
+}
