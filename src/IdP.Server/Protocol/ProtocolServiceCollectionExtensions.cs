@@ -56,8 +56,14 @@ public static class ProtocolServiceCollectionExtensions
                 // Codes, refresh tokens and device codes stay encrypted: only IdP reads them.
                 options.DisableAccessTokenEncryption();
 
+                // IdP shows no account picker, so prompt=select_account is not advertised or accepted.
+                options.Configure(server => server.PromptValues.Remove(PromptValues.SelectAccount));
+
                 // Client-credentials access tokens are not stored (see ClientCredentialsTokenStorage).
                 options.AddEventHandler(ClientCredentialsTokenStorage.Descriptor);
+
+                // Discovery lists the API scopes created with `idp scopes add`.
+                options.AddEventHandler(ApiScopesInDiscovery.Descriptor);
 
                 // Passthrough only where IdP decides something: who the user is, consent, what goes in tokens, sign-out.
                 options.UseAspNetCore()
