@@ -21,7 +21,8 @@ public sealed record ClientSpec(
     IReadOnlyList<string> Scopes,
     bool? RequirePkce = null,
     bool RequireConsent = false,
-    string? DisplayName = null);
+    string? DisplayName = null,
+    JsonWebKeySet? JsonWebKeySet = null);
 
 /// <summary>A client as shown by <c>clients list|show</c>: never its secret.</summary>
 public sealed record ClientSummary(
@@ -63,8 +64,10 @@ public sealed class ClientAdministration(IOpenIddictApplicationManager applicati
             throw new AdministrationException($"A client named '{spec.ClientId}' already exists.");
         }
 
+        // A confidential client registered with public keys authenticates with private_key_jwt (RFC 7523 §2.2)
+        // and gets no shared secret at all.
         string? secret = null;
-        if (spec.Kind == ClientKind.Confidential)
+        if (spec.Kind == ClientKind.Confidential && spec.JsonWebKeySet is null)
         {
             secret = GenerateSecret();
             descriptor.ClientSecret = secret;
@@ -158,8 +161,22 @@ public sealed class ClientAdministration(IOpenIddictApplicationManager applicati
             throw new AdministrationException("Redirect URIs only apply to clients with the authorization_code grant.");
         }
 
+        if (spec.JsonWebKeySet is not null)
+        {
+            if (isPublic)
+            {
+                throw new AdministrationException("Only a confidential client can authenticate with private_key_jwt.");
+            }
+
+            if (spec.JsonWebKeySet.Keys.Count == 0 || spec.JsonWebKeySet.Keys.Any(k => k.HasPrivateKey))
+            {
+                throw new AdministrationException("The client's JWKS must hold at least one key, and public keys only.");
+            }
+        }
+
         var descriptor = new OpenIddictApplicationDescriptor
         {
+            JsonWebKeySet = spec.JsonWebKeySet,
             ClientId = spec.ClientId,
             DisplayName = spec.DisplayName ?? spec.ClientId,
             ClientType = isPublic ? ClientTypes.Public : ClientTypes.Confidential,
