@@ -14,7 +14,17 @@ public class IdpFactory : WebApplicationFactory<Program>
 {
     public const string Issuer = "http://localhost/";
 
-    public string DataDirectory { get; } = Path.Combine(Path.GetTempPath(), "idp-tests", Guid.NewGuid().ToString("N"));
+    public IdpFactory()
+        : this(NewDataDirectory())
+    {
+    }
+
+    /// <summary>A server on an existing data folder, e.g. one the command line has written to.</summary>
+    protected IdpFactory(string dataDirectory) => DataDirectory = dataDirectory;
+
+    public string DataDirectory { get; }
+
+    public static string NewDataDirectory() => Path.Combine(Path.GetTempPath(), "idp-tests", Guid.NewGuid().ToString("N"));
 
     public TestClock Clock { get; } = new();
 
