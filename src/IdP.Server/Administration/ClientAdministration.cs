@@ -55,6 +55,8 @@ public sealed class ClientAdministration(IOpenIddictApplicationManager applicati
         OpenIddictConstants.GrantTypes.ClientCredentials, OpenIddictConstants.GrantTypes.DeviceCode,
     };
 
+    private static readonly HashSet<string> UnsafeRedirectSchemes = new(StringComparer.OrdinalIgnoreCase) { "javascript", "data", "vbscript", "blob" };
+
     /// <summary>Creates the client. Returns the generated secret for confidential clients (shown once), else null.</summary>
     public async Task<string?> AddAsync(ClientSpec spec, CancellationToken cancellationToken = default)
     {
@@ -238,12 +240,17 @@ public sealed class ClientAdministration(IOpenIddictApplicationManager applicati
         return descriptor;
     }
 
-    /// <summary>Redirect URIs are matched exactly (RFC 9700 §4.1.3): absolute, no fragment, no wildcards.</summary>
+    /// <summary>
+    /// Redirect URIs are matched exactly (RFC 9700 §4.1.3): absolute, no fragment, no wildcards. Private-use schemes
+    /// (RFC 8252 §7.1) are allowed; schemes that run or embed content in the browser are not.
+    /// </summary>
     private static Uri ParseRedirectUri(string value, string option)
     {
-        if (!Uri.TryCreate(value, UriKind.Absolute, out var uri) || !string.IsNullOrEmpty(uri.Fragment) || value.Contains('*', StringComparison.Ordinal))
+        // Note: on Unix, Uri.TryCreate reads "/callback" as an absolute file:// URI.
+        if (!Uri.TryCreate(value, UriKind.Absolute, out var uri) || uri.IsFile || uri.IsUnc || UnsafeRedirectSchemes.Contains(uri.Scheme)
+            || !string.IsNullOrEmpty(uri.Fragment) || value.Contains('*', StringComparison.Ordinal))
         {
-            throw new AdministrationException($"{option} '{value}' must be an absolute URI with no fragment or wildcard.");
+            throw new AdministrationException($"{option} '{value}' must be an absolute https URI (or http on loopback, or an app's private-use scheme) with no fragment or wildcard.");
         }
 
         if (uri.Scheme == Uri.UriSchemeHttp && !uri.IsLoopback)

@@ -8,7 +8,7 @@ public sealed record ScopeSummary(string Name, string? DisplayName, IReadOnlyLis
 /// <summary>API scopes, mapped to resource (audience) names that appear in access tokens' <c>aud</c>.</summary>
 public sealed class ScopeAdministration(IOpenIddictScopeManager scopes)
 {
-    public async Task AddAsync(string name, IReadOnlyList<string> resources, string? displayName, CancellationToken cancellationToken = default)
+    public async Task<ScopeSummary> AddAsync(string name, IReadOnlyList<string> resources, string? displayName, CancellationToken cancellationToken = default)
     {
         if (string.IsNullOrWhiteSpace(name) || name.Any(c => char.IsWhiteSpace(c) || c == '"' || c == '\\'))
         {
@@ -33,6 +33,7 @@ public sealed class ScopeAdministration(IOpenIddictScopeManager scopes)
         var descriptor = new OpenIddictScopeDescriptor { Name = name, DisplayName = displayName ?? name };
         descriptor.Resources.UnionWith(resources);
         await scopes.CreateAsync(descriptor, cancellationToken);
+        return new ScopeSummary(name, descriptor.DisplayName, [.. descriptor.Resources]);
     }
 
     public async Task<IReadOnlyList<ScopeSummary>> ListAsync(CancellationToken cancellationToken = default)

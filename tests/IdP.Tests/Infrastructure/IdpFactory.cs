@@ -15,7 +15,7 @@ public class IdpFactory : WebApplicationFactory<Program>
     public const string Issuer = "http://localhost/";
 
     public IdpFactory()
-        : this(Path.Combine(Path.GetTempPath(), "idp-tests", Guid.NewGuid().ToString("N")), new Dictionary<string, string?>())
+        : this(NewDataDirectory(), new Dictionary<string, string?>())
     {
     }
 
@@ -25,7 +25,15 @@ public class IdpFactory : WebApplicationFactory<Program>
         _settings = settings;
     }
 
+    /// <summary>A server on an existing data folder, e.g. one the command line has written to.</summary>
+    protected IdpFactory(string dataDirectory)
+        : this(dataDirectory, new Dictionary<string, string?>())
+    {
+    }
+
     private readonly IDictionary<string, string?> _settings;
+
+    public static string NewDataDirectory() => Path.Combine(Path.GetTempPath(), "idp-tests", Guid.NewGuid().ToString("N"));
 
     /// <summary>An IdP on a given data folder (to restart on the same database) with extra settings.</summary>
     public static IdpFactory On(string dataDirectory, IDictionary<string, string?>? settings = null, bool keepData = false)

@@ -1,0 +1,78 @@
+using System.CommandLine;
+
+namespace IdP.Server.Administration;
+
+/// <summary>The arguments of <c>clients add</c>, and how they become a <see cref="ClientSpec"/>.</summary>
+internal sealed class ClientAddOptions
+{
+    private static readonly char[] ScopeSeparators = [' ', '\t'];
+
+    private readonly Argument<string> _clientId = new("client-id") { Description = "The client_id." };
+    private readonly Option<bool> _public = new("--public") { Description = "A client that cannot keep a secret (SPA, mobile, CLI); PKCE is mandatory." };
+    private readonly Option<bool> _confidential = new("--confidential") { Description = "A client with a secret (the default)." };
+
+    private readonly Option<string[]> _grants = new("--grant")
+    {
+        Description = "authorization_code|code, refresh_token|refresh, client_credentials|client-credentials, device_code|device. Repeatable.",
+        HelpName = "type",
+    };
+
+    private readonly Option<string[]> _redirectUris = new("--redirect-uri") { Description = "An exact redirect URI: https, http on loopback, or an app's private-use scheme. Repeatable.", HelpName = "uri" };
+    private readonly Option<string[]> _postLogoutRedirectUris = new("--post-logout-redirect-uri") { Description = "An exact URI to return to after sign-out. Repeatable.", HelpName = "uri" };
+
+    private readonly Option<string[]> _scopes = new("--scope")
+    {
+        Description = "Scopes the client may request: built-in (openid profile email offline_access) or from 'scopes add'. Repeatable; several values may follow one flag.",
+        HelpName = "scope",
+        AllowMultipleArgumentsPerToken = true,
+    };
+
+    // A string rather than a bool: "--require-pkce maybe" then gets a clear message, and absence means "default".
+    private readonly Option<string?> _requirePkce = new("--require-pkce")
+    {
+        Description = "Require PKCE for the authorization code grant (default true; cannot be false for a public client).",
+        HelpName = "true|false",
+    };
+
+    private readonly Option<bool> _consent = new("--consent") { Description = "Ask users for consent before issuing tokens to this client." };
+    private readonly Option<string?> _displayName = new("--display-name") { Description = "The name users see on the consent page.", HelpName = "name" };
+
+    public ClientAddOptions() => _requirePkce.AcceptOnlyFromAmong("true", "false");
+
+    public void AddTo(Command command)
+    {
+        command.Add(_clientId);
+        foreach (var option in new Option[] { _public, _confidential, _grants, _redirectUris, _postLogoutRedirectUris, _scopes, _requirePkce, _consent, _displayName })
+        {
+            command.Add(option);
+        }
+    }
+
+    public ClientSpec ToSpec(ParseResult result)
+    {
+        if (result.GetValue(_public) && result.GetValue(_confidential))
+        {
+            throw new AdministrationException("Pass either --public or --confidential, not both.");
+        }
+
+        var kind = result.GetValue(_public) ? ClientKind.Public : ClientKind.Confidential;
+        var redirectUris = result.GetValue(_redirectUris) ?? [];
+
+        // "--scope openid profile" and "--scope 'openid profile'" both mean two scopes.
+        var scopes = (result.GetValue(_scopes) ?? [])
+            .SelectMany(s => s.Split(ScopeSeparators, StringSplitOptions.RemoveEmptyEntries))
+            .Distinct(StringComparer.Ordinal)
+            .ToList();
+
+        return new ClientSpec(
+            result.GetRequiredValue(_clientId),
+            kind,
+            ClientGrants.Resolve(result.GetValue(_grants) ?? [], kind, redirectUris.Length > 0, scopes),
+            redirectUris,
+            result.GetValue(_postLogoutRedirectUris) ?? [],
+            scopes,
+            result.GetValue(_requirePkce) is { } requirePkce ? requirePkce == "true" : null,
+            result.GetValue(_consent),
+            result.GetValue(_displayName));
+    }
+}

@@ -1,0 +1,25 @@
+using IdP.Tests.Infrastructure;
+
+namespace IdP.Tests.Administration;
+
+/// <summary><c>migrate</c> on a fresh folder, then again on the migrated database.</summary>
+public sealed class MigrateCommandTests(AdminCli cli) : IClassFixture<AdminCli>
+{
+    [Fact]
+    public async Task migrate_applies_the_migrations_to_a_new_database_then_reports_the_schema_current()
+    {
+        // Act
+        var first = (await cli.RunAsync("migrate")).EnsureSuccess();
+        var second = (await cli.RunAsync("migrate")).EnsureSuccess();
+        var secondJson = (await cli.RunAsync("migrate", "--json")).EnsureSuccess().Json;
+
+        // Assert
+        Assert.StartsWith("Applied ", first.Stdout, StringComparison.Ordinal);
+        Assert.Contains("_InitialSchema", first.Stdout, StringComparison.Ordinal);
+        Assert.True(File.Exists(Path.Combine(cli.DataDirectory, "idp.db")));
+        Assert.Contains("current", second.Stdout, StringComparison.Ordinal);
+        Assert.DoesNotContain("Applied", second.Stdout, StringComparison.Ordinal);
+        Assert.Empty(secondJson.GetProperty("applied").EnumerateArray());
+        Assert.True(secondJson.GetProperty("current").GetBoolean());
+    }
+}

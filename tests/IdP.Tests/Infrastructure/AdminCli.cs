@@ -1,0 +1,83 @@
+using System.Text.Json;
+using IdP.Server.Administration;
+using Microsoft.Extensions.Configuration;
+
+namespace IdP.Tests.Infrastructure;
+
+/// <summary>What one command-line run produced.</summary>
+public sealed record CliResult(int ExitCode, string Stdout, string Stderr)
+{
+    public JsonElement Json => JsonDocument.Parse(Stdout).RootElement.Clone();
+
+    public IReadOnlyList<string> ErrorLines => Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+
+    public CliResult EnsureSuccess()
+        => ExitCode == 0 ? this : throw new Xunit.Sdk.XunitException($"The command failed ({ExitCode}): {Stderr}");
+
+    /// <summary>Asserts the contract for a refused command: exit code 2, one "error:" line, nothing on standard output.</summary>
+    public string AssertRefused()
+    {
+        Assert.Equal(2, ExitCode);
+        Assert.Equal("", Stdout);
+        var line = Assert.Single(ErrorLines);
+        Assert.StartsWith("error: ", line, StringComparison.Ordinal);
+        return line;
+    }
+}
+
+/// <summary>
+/// Runs the administration command line in-process against its own data folder, and on demand a real server
+/// (<see cref="IdpFactory"/>) on the same folder, to check that what the CLI writes is what the server enforces.
+/// </summary>
+public sealed class AdminCli : IDisposable
+{
+    private readonly Lazy<SharedDataIdpFactory> _server;
+
+    public AdminCli() => _server = new(() => new SharedDataIdpFactory(DataDirectory));
+
+    public string DataDirectory { get; } = IdpFactory.NewDataDirectory();
+
+    public IdpFactory Server => _server.Value;
+
+    public Task<CliResult> RunAsync(params string[] args) => RunWithInputAsync("", args);
+
+    public Task<CliResult> RunWithInputAsync(string stdin, params string[] args) => RunWithSettingsAsync(stdin, new Dictionary<string, string?>(), args);
+
+    public async Task<CliResult> RunWithSettingsAsync(string stdin, IDictionary<string, string?> settings, params string[] args)
+    {
+        var configuration = new Dictionary<string, string?>
+        {
+            ["Server:Issuer"] = IdpFactory.Issuer,
+            ["Server:RequireHttps"] = "false",
+            ["Database:DataDirectory"] = DataDirectory,
+        };
+        foreach (var (key, value) in settings)
+        {
+            configuration[key] = value;
+        }
+
+        using var input = new StringReader(stdin);
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        var exitCode = await AdminCommandLine.RunAsync(args, input, output, error,
+            builder => builder.Configuration.AddInMemoryCollection(configuration));
+        return new CliResult(exitCode, output.ToString(), error.ToString());
+    }
+
+    public void Dispose()
+    {
+        if (_server.IsValueCreated)
+        {
+            _server.Value.Dispose();
+            return;
+        }
+
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        if (Directory.Exists(DataDirectory))
+        {
+            Directory.Delete(DataDirectory, recursive: true);
+        }
+    }
+
+    private sealed class SharedDataIdpFactory(string dataDirectory) : IdpFactory(dataDirectory);
+}
