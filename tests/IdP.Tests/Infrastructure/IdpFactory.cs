@@ -73,7 +73,7 @@ public class IdpFactory : WebApplicationFactory<Program>
     /// <summary>Runs a piece of administration through the real services, as the CLI would.</summary>
     public async Task<T> AdministerAsync<T>(Func<IServiceProvider, Task<T>> action)
     {
-        _ = Server; // make sure the host (and so the database) is up
+        StartServer(); // make sure the host (and so the database) is up; works for TestServer and Kestrel alike
         await using var scope = Services.CreateAsyncScope();
         return await action(scope.ServiceProvider);
     }
