@@ -37,12 +37,18 @@ internal sealed class ClientAddOptions
     private readonly Option<bool> _consent = new("--consent") { Description = "Ask users for consent before issuing tokens to this client." };
     private readonly Option<string?> _displayName = new("--display-name") { Description = "The name users see on the consent page.", HelpName = "name" };
 
+    private readonly Option<FileInfo?> _jwksFile = new("--jwks-file")
+    {
+        Description = "A JSON Web Key Set of the client's public keys: the client authenticates with private_key_jwt and gets no secret.",
+        HelpName = "path",
+    };
+
     public ClientAddOptions() => _requirePkce.AcceptOnlyFromAmong("true", "false");
 
     public void AddTo(Command command)
     {
         command.Add(_clientId);
-        foreach (var option in new Option[] { _public, _confidential, _grants, _redirectUris, _postLogoutRedirectUris, _scopes, _requirePkce, _consent, _displayName })
+        foreach (var option in new Option[] { _public, _confidential, _grants, _redirectUris, _postLogoutRedirectUris, _scopes, _requirePkce, _consent, _displayName, _jwksFile })
         {
             command.Add(option);
         }
@@ -73,6 +79,29 @@ internal sealed class ClientAddOptions
             scopes,
             result.GetValue(_requirePkce) is { } requirePkce ? requirePkce == "true" : null,
             result.GetValue(_consent),
-            result.GetValue(_displayName));
+            result.GetValue(_displayName),
+            ReadJsonWebKeySet(result.GetValue(_jwksFile)));
+    }
+
+    private static Microsoft.IdentityModel.Tokens.JsonWebKeySet? ReadJsonWebKeySet(FileInfo? file)
+    {
+        if (file is null)
+        {
+            return null;
+        }
+
+        if (!file.Exists)
+        {
+            throw new AdministrationException($"--jwks-file '{file.FullName}' does not exist.");
+        }
+
+        try
+        {
+            return new Microsoft.IdentityModel.Tokens.JsonWebKeySet(File.ReadAllText(file.FullName));
+        }
+        catch (ArgumentException exception)
+        {
+            throw new AdministrationException($"--jwks-file '{file.FullName}' is not a JSON Web Key Set: {exception.Message.Split('\n')[0]}");
+        }
     }
 }

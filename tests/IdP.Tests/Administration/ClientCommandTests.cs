@@ -156,4 +156,37 @@ public sealed class ClientCommandTests(AdminCli cli) : IClassFixture<AdminCli>
     }
 
     private static List<string> Strings(JsonElement array) => [.. array.EnumerateArray().Select(e => e.GetString()!)];
+
+    [Fact]
+    public async Task clients_add_with_a_jwks_file_registers_a_private_key_jwt_client_with_no_secret()
+    {
+        // Arrange
+        using var key = System.Security.Cryptography.RSA.Create(2048);
+        var jwksPath = Path.Combine(cli.DataDirectory, "signer.jwks.json");
+        Directory.CreateDirectory(cli.DataDirectory);
+        await File.WriteAllTextAsync(jwksPath, System.Text.Json.JsonSerializer.Serialize(new { keys = ClientAssertion.PublicJwks(key).Keys }));
+
+        // Act
+        var added = (await cli.RunAsync("clients", "add", "signer", "--confidential", "--grant", "client_credentials", "--jwks-file", jwksPath)).EnsureSuccess();
+
+        // Assert: no secret exists, and a signed assertion is what gets a token.
+        Assert.DoesNotContain("Client secret", added.Stdout, StringComparison.Ordinal);
+        var tokens = await ClientAssertion.RequestTokenAsync(cli.Server.CreateClient(), "signer", ClientAssertion.Create(key, "signer", IdpFactory.Issuer));
+        tokens.EnsureSuccess();
+    }
+
+    [Fact]
+    public async Task clients_add_with_a_jwks_holding_a_private_key_or_a_missing_file_exits_2()
+    {
+        using var key = System.Security.Cryptography.RSA.Create(2048);
+        var jwksPath = Path.Combine(cli.DataDirectory, "leaky.jwks.json");
+        Directory.CreateDirectory(cli.DataDirectory);
+        await File.WriteAllTextAsync(jwksPath, System.Text.Json.JsonSerializer.Serialize(new { keys = ClientAssertion.PublicJwks(key, includePrivate: true).Keys }));
+
+        var leaky = (await cli.RunAsync("clients", "add", "leaky", "--confidential", "--grant", "client_credentials", "--jwks-file", jwksPath)).AssertRefused();
+        Assert.Contains("public keys only", leaky, StringComparison.Ordinal);
+
+        (await cli.RunAsync("clients", "add", "ghost", "--confidential", "--grant", "client_credentials", "--jwks-file", "/nonexistent/jwks.json")).AssertRefused();
+        Assert.Equal(2, (await cli.RunAsync("clients", "show", "leaky")).ExitCode);
+    }
 }

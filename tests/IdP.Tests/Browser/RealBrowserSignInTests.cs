@@ -87,6 +87,7 @@ public sealed class RealBrowserSignInTests(ChromiumFixture chromium, KestrelIdpF
         await Page.ExpectLoginPageAsync();
         await Expect(Page.UserNameField()).ToHaveValueAsync("bob");
         await Expect(Page.PasswordField()).ToHaveValueAsync("");
+        await Expect(Page.PasswordField()).ToBeFocusedAsync();
         await Page.ScreenshotIfRequestedAsync("login-wrong-password");
 
         await Page.PasswordField().FillAsync(Password);
