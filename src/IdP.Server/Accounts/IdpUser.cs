@@ -12,4 +12,16 @@ public sealed class IdpUser : IdentityUser
     public bool IsDisabled { get; set; }
 
     public DateTimeOffset CreatedAt { get; set; }
+
+    /// <summary>
+    /// Failed second-factor attempts since the last success. Kept apart from Identity's password counter
+    /// (<see cref="IdentityUser.AccessFailedCount"/>): guessing one factor never locks the other.
+    /// </summary>
+    public int SecondFactorFailures { get; set; }
+
+    /// <summary>Until when second-factor sign-in is locked after too many failures.</summary>
+    public DateTimeOffset? SecondFactorLockoutEnd { get; set; }
+
+    /// <summary>Exempt from the MFA policy: set only by an administrator, and audited.</summary>
+    public bool MfaExempt { get; set; }
 }

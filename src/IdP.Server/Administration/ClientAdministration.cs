@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using IdP.Server.Mfa;
 using Microsoft.IdentityModel.Tokens;
 using OpenIddict.Abstractions;
 using static OpenIddict.Abstractions.OpenIddictConstants;
@@ -22,7 +23,8 @@ public sealed record ClientSpec(
     bool? RequirePkce = null,
     bool RequireConsent = false,
     string? DisplayName = null,
-    JsonWebKeySet? JsonWebKeySet = null);
+    JsonWebKeySet? JsonWebKeySet = null,
+    string MfaPolicy = ClientMfaPolicy.MultiFactor);
 
 /// <summary>A client as shown by <c>clients list|show</c>: never its secret.</summary>
 public sealed record ClientSummary(
@@ -34,13 +36,15 @@ public sealed record ClientSummary(
     IReadOnlyList<string> GrantTypes,
     IReadOnlyList<string> RedirectUris,
     IReadOnlyList<string> PostLogoutRedirectUris,
-    IReadOnlyList<string> Scopes);
+    IReadOnlyList<string> Scopes,
+    string MfaPolicy);
 
 /// <summary>
 /// Registers and maintains OAuth clients on top of OpenIddict's application manager, which stores client
 /// secrets hashed. A secret is generated here (256 random bits), returned once, and never stored in clear.
 /// </summary>
-public sealed class ClientAdministration(IOpenIddictApplicationManager applications, IOpenIddictScopeManager scopeManager)
+public sealed class ClientAdministration(
+    IOpenIddictApplicationManager applications, IOpenIddictScopeManager scopeManager, Microsoft.Extensions.Options.IOptions<MfaOptions> mfa)
 {
     /// <summary>Scopes every deployment has; API scopes come from <c>scopes add</c>.</summary>
     public static readonly IReadOnlySet<string> BuiltInScopes = new HashSet<string>(StringComparer.Ordinal)
@@ -237,6 +241,26 @@ public sealed class ClientAdministration(IOpenIddictApplicationManager applicati
             descriptor.Requirements.Add(Requirements.Features.ProofKeyForCodeExchange);
         }
 
+        if (!ClientMfaPolicy.All.Contains(spec.MfaPolicy))
+        {
+            throw new AdministrationException($"Unknown MFA policy '{spec.MfaPolicy}': use mfa, phishing_resistant or none.");
+        }
+
+        // Tokens for the mainframe gateway replace mainframe MFA, so they always need a second factor.
+        if (spec.MfaPolicy == ClientMfaPolicy.None)
+        {
+            var gateway = mfa.Value.EffectiveGatewayAudiences();
+            await foreach (var resource in scopeManager.ListResourcesAsync([.. spec.Scopes], cancellationToken))
+            {
+                if (gateway.Contains(resource, StringComparer.Ordinal))
+                {
+                    throw new AdministrationException($"The MFA policy 'none' is not allowed for a client whose scopes reach the gateway audience '{resource}'.");
+                }
+            }
+        }
+
+        descriptor.Settings[ClientMfaPolicy.SettingName] = spec.MfaPolicy;
+
         return descriptor;
     }
 
@@ -274,7 +298,8 @@ public sealed class ClientAdministration(IOpenIddictApplicationManager applicati
             [.. permissions.Where(p => p.StartsWith(Permissions.Prefixes.GrantType, StringComparison.Ordinal)).Select(p => p[Permissions.Prefixes.GrantType.Length..])],
             [.. (await applications.GetRedirectUrisAsync(application, cancellationToken))],
             [.. (await applications.GetPostLogoutRedirectUrisAsync(application, cancellationToken))],
-            [.. permissions.Where(p => p.StartsWith(Permissions.Prefixes.Scope, StringComparison.Ordinal)).Select(p => p[Permissions.Prefixes.Scope.Length..])]);
+            [.. permissions.Where(p => p.StartsWith(Permissions.Prefixes.Scope, StringComparison.Ordinal)).Select(p => p[Permissions.Prefixes.Scope.Length..])],
+            ClientMfaPolicy.Of(await applications.GetSettingsAsync(application, cancellationToken)));
     }
 
     private static string GenerateSecret() => Base64UrlEncoder.Encode(RandomNumberGenerator.GetBytes(32));

@@ -1,5 +1,6 @@
 using IdP.Server.Accounts;
 using IdP.Server.Keys;
+using IdP.Server.Mfa;
 using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
@@ -19,6 +20,12 @@ public sealed class IdpDbContext(DbContextOptions<IdpDbContext> options)
 {
     public DbSet<SigningKey> SigningKeys => Set<SigningKey>();
 
+    public DbSet<TotpAuthenticator> TotpAuthenticators => Set<TotpAuthenticator>();
+
+    public DbSet<RecoveryCode> RecoveryCodes => Set<RecoveryCode>();
+
+    public DbSet<AuditEvent> AuditEvents => Set<AuditEvent>();
+
     public DbSet<Microsoft.AspNetCore.DataProtection.EntityFrameworkCore.DataProtectionKey> DataProtectionKeys
         => Set<Microsoft.AspNetCore.DataProtection.EntityFrameworkCore.DataProtectionKey>();
 
@@ -32,6 +39,43 @@ public sealed class IdpDbContext(DbContextOptions<IdpDbContext> options)
         builder.Entity<IdpUser>(user =>
         {
             user.Property(u => u.IsDisabled).HasDefaultValue(false);
+        });
+
+        builder.Entity<TotpAuthenticator>(totp =>
+        {
+            totp.ToTable("IdpTotpAuthenticators");
+            totp.HasKey(t => t.Id);
+            totp.Property(t => t.Id).HasMaxLength(32);
+            totp.Property(t => t.Algorithm).HasMaxLength(10);
+            totp.Property(t => t.Label).HasMaxLength(100);
+            totp.HasOne<IdpUser>().WithMany().HasForeignKey(t => t.UserId).OnDelete(DeleteBehavior.Cascade);
+            totp.HasIndex(t => t.UserId);
+        });
+
+        builder.Entity<RecoveryCode>(code =>
+        {
+            code.ToTable("IdpRecoveryCodes");
+            code.HasKey(c => c.Id);
+            code.Property(c => c.CodeHash).HasMaxLength(64);
+            code.HasOne<IdpUser>().WithMany().HasForeignKey(c => c.UserId).OnDelete(DeleteBehavior.Cascade);
+            code.HasIndex(c => new { c.UserId, c.CodeHash }).IsUnique();
+        });
+
+        builder.Entity<AuditEvent>(audit =>
+        {
+            audit.ToTable("IdpAuditEvents");
+            audit.HasKey(a => a.Id);
+            audit.Property(a => a.Type).HasMaxLength(64);
+            audit.Property(a => a.UserId).HasMaxLength(450);
+            audit.Property(a => a.UserName).HasMaxLength(256);
+            audit.Property(a => a.Factor).HasMaxLength(32);
+            audit.Property(a => a.ClientId).HasMaxLength(100);
+            audit.Property(a => a.IpAddress).HasMaxLength(64);
+            audit.Property(a => a.UserAgent).HasMaxLength(512);
+            audit.Property(a => a.Outcome).HasMaxLength(16);
+            audit.Property(a => a.Reason).HasMaxLength(256);
+            // Note: audit rows outlive the user on purpose (no foreign key).
+            audit.HasIndex(a => new { a.UserId, a.Id });
         });
 
         builder.Entity<SigningKey>(key =>

@@ -2,6 +2,7 @@ using IdP.Server.Accounts;
 using IdP.Server.Administration;
 using IdP.Server.Data;
 using IdP.Server.Keys;
+using IdP.Server.Mfa;
 using IdP.Server.Protocol;
 using Microsoft.AspNetCore.DataProtection;
 
@@ -23,6 +24,7 @@ public static class IdpHostBuilderExtensions
         services.AddSingleton(TimeProvider.System);
         services.AddIdpDatabase(configuration);
         services.AddIdpAccounts(configuration);
+        services.AddIdpMfa(configuration);
         services.AddIdpKeys(configuration);
         services.AddIdpProtocol(configuration);
         services.AddIdpProtocolEndpoints();

@@ -46,7 +46,7 @@ public static class ProtocolServiceCollectionExtensions
                 options.RegisterScopes(Scopes.OpenId, Scopes.Profile, Scopes.Email, Scopes.OfflineAccess);
                 options.RegisterClaims(
                     Claims.Subject, Claims.Name, Claims.PreferredUsername, Claims.Email, Claims.EmailVerified,
-                    Claims.AuthenticationTime, Claims.AuthenticationMethodReference);
+                    Claims.AuthenticationTime, Claims.AuthenticationMethodReference, Claims.AuthenticationContextReference);
 
                 // RFC 9700 §2.1.1: PKCE with S256 only; "plain" is not offered. Whether a client must use PKCE is a
                 // per-client requirement (always for public clients, by default for confidential ones).

@@ -32,7 +32,9 @@ public sealed class UserPrincipalFactory(IOpenIddictScopeManager scopeManager, I
         identity.AddClaim(new Claim(Claims.EmailVerified, user.EmailConfirmed ? "true" : "false", ClaimValueTypes.Boolean));
         identity.AddClaim(new Claim(Claims.AuthenticationTime,
             authenticatedAt.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture), ClaimValueTypes.Integer64));
-        identity.SetClaims(Claims.AuthenticationMethodReference, [.. methods.Distinct()]);
+        var methodList = methods.Distinct().ToList();
+        identity.SetClaims(Claims.AuthenticationMethodReference, [.. methodList]);
+        identity.SetClaim(Claims.AuthenticationContextReference, Mfa.AuthenticationLevels.FromMethods(methodList));
 
         identity.SetScopes(scopes);
         await SetAudiencesAsync(identity, cancellationToken);
@@ -73,6 +75,7 @@ public sealed class UserPrincipalFactory(IOpenIddictScopeManager scopeManager, I
             case Claims.Subject:
             case Claims.AuthenticationTime:
             case Claims.AuthenticationMethodReference:
+            case Claims.AuthenticationContextReference:
                 yield return Destinations.AccessToken;
                 yield return Destinations.IdentityToken;
                 yield break;

@@ -39,6 +39,14 @@ public static partial class IdpPages
         await page.SignInButton().ClickAsync();
     }
 
+    /// <summary>Types the authenticator's code on the second-step page and presses "Verify".</summary>
+    public static async Task EnterAuthenticatorCodeAsync(this IPage page, string code)
+    {
+        await Expect(page).ToHaveURLAsync(new Regex("/account/mfa\\?"));
+        await page.GetByLabel("Code", new() { Exact = true }).FillAsync(code);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Verify", Exact = true }).ClickAsync();
+    }
+
     /// <summary>Answers "Allow" on the consent page that names the application.</summary>
     public static async Task AllowAsync(this IPage page, string applicationName)
     {

@@ -47,6 +47,7 @@ public sealed class RealBrowserSignInTests(ChromiumFixture chromium, KestrelIdpF
         await Page.ExpectLoginPageAsync();
         await Page.ScreenshotIfRequestedAsync("login");
         await Page.SignInAsync("alice", Password);
+        await Page.EnterAuthenticatorCodeAsync(idp.Authenticators.NextCode("alice"));
 
         // Assert: the browser lands back on the application's exact redirect URI with a code, the state and the issuer.
         var callback = await application.ReceiveCallbackAsync(OidcClient.DefaultRedirectUri);
@@ -92,6 +93,7 @@ public sealed class RealBrowserSignInTests(ChromiumFixture chromium, KestrelIdpF
 
         await Page.PasswordField().FillAsync(Password);
         await Page.SignInButton().ClickAsync();
+        await Page.EnterAuthenticatorCodeAsync(idp.Authenticators.NextCode("bob"));
 
         // The failed attempt did not lose the authorization request.
         var callback = await application.ReceiveCallbackAsync(OidcClient.DefaultRedirectUri);
@@ -135,6 +137,7 @@ public sealed class RealBrowserSignInTests(ChromiumFixture chromium, KestrelIdpF
 
         await Page.GotoAsync(idp.Url(client.AuthorizeUrl(pkce, "openid email")));
         await Page.SignInAsync("carol", Password);
+        await Page.EnterAuthenticatorCodeAsync(idp.Authenticators.NextCode("carol"));
         await Expect(Page.GetByRole(AriaRole.Listitem).Filter(new() { HasText = "e-mail" })).ToBeVisibleAsync();
         await Page.ScreenshotIfRequestedAsync("consent");
         await Page.AllowAsync("Payroll");

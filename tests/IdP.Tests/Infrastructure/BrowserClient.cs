@@ -10,6 +10,9 @@ public sealed class BrowserClient(HttpClient http) : IDisposable
 {
     public HttpClient Http { get; } = http;
 
+    /// <summary>The user's authenticator apps, to answer the second-factor step like a person would.</summary>
+    public TestAuthenticators? Authenticators { get; init; }
+
     /// <summary>The last page IdP rendered, with its URL.</summary>
     public Page? CurrentPage { get; private set; }
 

@@ -46,6 +46,11 @@ public class IdpFactory : WebApplicationFactory<Program>
 
     public TestClock Clock { get; } = new();
 
+    private TestAuthenticators? _authenticators;
+
+    /// <summary>The test users' authenticator apps, on this server's clock.</summary>
+    public TestAuthenticators Authenticators => _authenticators ??= new TestAuthenticators(Clock);
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Testing");
@@ -68,7 +73,7 @@ public class IdpFactory : WebApplicationFactory<Program>
 
     /// <summary>A browser-like client: keeps cookies, does not follow redirects (tests assert each one).</summary>
     public BrowserClient CreateBrowser()
-        => new(CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = true }));
+        => new(CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = true })) { Authenticators = Authenticators };
 
     /// <summary>Runs a piece of administration through the real services, as the CLI would.</summary>
     public async Task<T> AdministerAsync<T>(Func<IServiceProvider, Task<T>> action)
@@ -78,7 +83,22 @@ public class IdpFactory : WebApplicationFactory<Program>
         return await action(scope.ServiceProvider);
     }
 
-    public Task<UserSummary> CreateUserAsync(string userName, string password, string? email = null)
+    /// <summary>A user with a password and an authenticator app (its seed imported, as an administrator would).</summary>
+    public async Task<UserSummary> CreateUserAsync(string userName, string password, string? email = null)
+    {
+        var user = await CreateUserWithoutSecondFactorAsync(userName, password, email);
+        var seed = System.Security.Cryptography.RandomNumberGenerator.GetBytes(20);
+        await AdministerAsync(async services =>
+        {
+            var account = await services.GetRequiredService<Microsoft.AspNetCore.Identity.UserManager<IdP.Server.Accounts.IdpUser>>().FindByIdAsync(user.Id);
+            return await services.GetRequiredService<IdP.Server.Mfa.TotpAuthenticatorService>().ImportAsync(account!, seed, "Test authenticator");
+        });
+        Authenticators.Register(userName, seed);
+        return user;
+    }
+
+    /// <summary>A user with only a password: their first sign-in goes through enrolment.</summary>
+    public Task<UserSummary> CreateUserWithoutSecondFactorAsync(string userName, string password, string? email = null)
         => AdministerAsync(services => services.GetRequiredService<UserAdministration>().AddAsync(userName, email, password));
 
     public Task<string?> CreateClientAsync(ClientSpec spec)

@@ -3,12 +3,50 @@ namespace IdP.Tests.Infrastructure;
 /// <summary>Page-object steps a person takes in IdP, each returning where they ended up.</summary>
 public static class Journeys
 {
-    /// <summary>Fills and submits the login form on the current page.</summary>
+    /// <summary>Fills and submits the login form, then answers the second step (code, or first enrolment).</summary>
     public static async Task<Outcome> LoginAsync(this BrowserClient browser, Page loginPage, string userName, string password)
+        => await browser.CompleteSecondFactorAsync(await browser.SubmitPasswordAsync(loginPage, userName, password), userName);
+
+    /// <summary>Only the password step.</summary>
+    public static async Task<Outcome> SubmitPasswordAsync(this BrowserClient browser, Page loginPage, string userName, string password)
     {
         Assert.Contains("/account/login", loginPage.Url, StringComparison.Ordinal);
         return await browser.SubmitAsync(loginPage, 0, ("Input.UserName", userName), ("Input.Password", password));
     }
+
+    /// <summary>
+    /// Answers the second-factor step if IdP asks for it: enters the authenticator's next code, or, for a user with
+    /// no factor yet, enrols one with the key read from the enrolment page and keeps the recovery codes shown.
+    /// </summary>
+    public static async Task<Outcome> CompleteSecondFactorAsync(this BrowserClient browser, Outcome outcome, string userName)
+    {
+        var authenticators = browser.Authenticators ?? throw new InvalidOperationException("The browser has no authenticators.");
+        if (outcome.Page is { } enrolment && enrolment.Url.Contains("/account/mfa/enroll", StringComparison.Ordinal))
+        {
+            authenticators.Register(userName, TestAuthenticators.ParseManualKey(ManualKey(enrolment)));
+            outcome = await browser.SubmitAsync(enrolment, 0, ("Code", authenticators.NextCode(userName)));
+            var saved = outcome.RequirePage();
+            authenticators.RememberRecoveryCodes(userName, RecoveryCodesOn(saved));
+            return await browser.NavigateAsync(ContinueLink(saved));
+        }
+
+        if (outcome.Page is { } codePage && codePage.Url.Contains("/account/mfa", StringComparison.Ordinal)
+            && !codePage.Url.Contains("/account/mfa/", StringComparison.Ordinal) && codePage.Forms.Count > 0)
+        {
+            return await browser.SubmitAsync(codePage, 0, ("Code", authenticators.NextCode(userName)));
+        }
+
+        return outcome;
+    }
+
+    public static string ManualKey(Page enrolment)
+        => System.Text.RegularExpressions.Regex.Match(enrolment.Html, "id=\"manual-key\">([A-Z2-7 ]+)<").Groups[1].Value;
+
+    public static IReadOnlyList<string> RecoveryCodesOn(Page page)
+        => [.. System.Text.RegularExpressions.Regex.Matches(page.Html, "<li><code>([0-9A-Z]{5}-[0-9A-Z]{5})</code></li>").Select(m => m.Groups[1].Value)];
+
+    public static string ContinueLink(Page page)
+        => System.Net.WebUtility.HtmlDecode(System.Text.RegularExpressions.Regex.Match(page.Html, "<a href=\"([^\"]+)\"[^>]*>(I have saved them, continue|Continue)</a>").Groups[1].Value);
 
     /// <summary>Answers the consent page.</summary>
     public static async Task<Outcome> ConsentAsync(this BrowserClient browser, Page consentPage, bool allow = true)

@@ -53,13 +53,16 @@ public sealed class BrowserSignInTests(IdpFactory idp) : IClassFixture<IdpFactor
         Assert.False(string.IsNullOrEmpty(accessToken.Id)); // jti
         Assert.True(accessToken.TryGetClaim("iat", out _));
         Assert.Equal(600, (accessToken.ValidTo - accessToken.IssuedAt).TotalSeconds, 1);
-        Assert.Equal("pwd", accessToken.GetClaim("amr").Value);
+        Assert.Equal(["pwd", "otp", "mfa"], Amr(accessToken));
+        Assert.Equal("urn:idp:acr:mfa", accessToken.GetClaim("acr").Value);
 
         var idToken = await TokenVerifier.VerifyAsync(jwks, tokens.IdToken!, "JWT", audience: "web-app");
         Assert.Equal(user.Id, idToken.Subject);
         Assert.Equal("nonce-state-1", idToken.GetClaim("nonce").Value);
         Assert.Equal("alice@example.com", idToken.GetClaim("email").Value);
         Assert.True(idToken.TryGetClaim("auth_time", out _));
+        Assert.Equal(["pwd", "otp", "mfa"], Amr(idToken));
+        Assert.Equal("urn:idp:acr:mfa", idToken.GetClaim("acr").Value);
 
         // Userinfo answers with the claims the scopes allow.
         var (status, userInfo) = await client.UserInfoAsync(tokens.AccessToken!);
@@ -96,6 +99,9 @@ public sealed class BrowserSignInTests(IdpFactory idp) : IClassFixture<IdpFactor
         outcome = await browser.NavigateAsync(client.AuthorizeUrl(Pkce.Create()));
         Assert.Contains("/account/login", outcome.RequirePage().Url, StringComparison.Ordinal);
     }
+
+    private static string[] Amr(Microsoft.IdentityModel.JsonWebTokens.JsonWebToken token)
+        => [.. token.Claims.Where(c => c.Type == "amr").Select(c => c.Value)];
 
     private static async Task<bool> IsActiveAsync(OidcClient client, string token)
     {

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using IdP.Server.Mfa;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
@@ -9,7 +10,7 @@ namespace IdP.Server.Accounts.Pages;
 /// Password sign-in. Messages never reveal whether an account exists; the antiforgery token on the form
 /// stops login CSRF (RFC 9700 §4.4.1.8 / OWASP "login CSRF").
 /// </summary>
-public sealed class LoginModel(SignInManager<IdpUser> signIn, UserManager<IdpUser> users, TimeProvider time) : PageModel
+public sealed class LoginModel(SignInManager<IdpUser> signIn, UserManager<IdpUser> users, MfaSignIn mfa, AuditLog audit) : PageModel
 {
     // Used to spend the same hashing time when the account does not exist (no user enumeration by timing).
     private static readonly string UnknownUserHash = new PasswordHasher<IdpUser>().HashPassword(new IdpUser(), Guid.NewGuid().ToString());
@@ -38,15 +39,24 @@ public sealed class LoginModel(SignInManager<IdpUser> signIn, UserManager<IdpUse
         if (user is null)
         {
             users.PasswordHasher.VerifyHashedPassword(new IdpUser(), UnknownUserHash, Input.Password);
+            await audit.WriteAsync("signin.password", AuditLog.Failure, null, "password", $"unknown user '{Input.UserName}'");
             return Fail("The user name or password is incorrect.");
         }
 
         var result = await signIn.CheckPasswordSignInAsync(user, Input.Password, lockoutOnFailure: true);
+        await audit.WriteAsync("signin.password", result.Succeeded ? AuditLog.Success : AuditLog.Failure, user, "password",
+            result.Succeeded ? null : result.IsLockedOut ? "locked out" : result.IsNotAllowed ? "not allowed" : "wrong password");
         if (result.Succeeded)
         {
-            await signIn.SignInWithClaimsAsync(user, isPersistent: false,
-                SignInSession.CreateClaims(time.GetUtcNow(), Protocol.AuthenticationMethodValues.Password));
-            return LocalRedirect(SafeReturnUrl());
+            // Only an administrator's audited exemption skips the second factor.
+            if (user.MfaExempt)
+            {
+                await mfa.CompleteAsync(HttpContext, new PendingSignIn(user, [], HasFullSession: false), AuthenticationLevels.Methods.Password);
+                return LocalRedirect(SafeReturnUrl());
+            }
+
+            await mfa.BeginAsync(HttpContext, user);
+            return LocalRedirect("/account/mfa?returnUrl=" + Uri.EscapeDataString(SafeReturnUrl()));
         }
 
         if (result.IsLockedOut)

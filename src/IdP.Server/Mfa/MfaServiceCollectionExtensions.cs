@@ -1,0 +1,21 @@
+namespace IdP.Server.Mfa;
+
+public static class MfaServiceCollectionExtensions
+{
+    /// <summary>Second factors: TOTP, recovery codes, the separate lockout, the audit log and the two-step sign-in.</summary>
+    public static IServiceCollection AddIdpMfa(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<MfaOptions>()
+            .Bind(configuration.GetSection(MfaOptions.SectionName))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+
+        services.AddHttpContextAccessor();
+        services.AddScoped<SecondFactorLockout>();
+        services.AddScoped<TotpAuthenticatorService>();
+        services.AddScoped<RecoveryCodeService>();
+        services.AddScoped<MfaSignIn>();
+        services.AddSingleton<AuditLog>();
+        return services;
+    }
+}

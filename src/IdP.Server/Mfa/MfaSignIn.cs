@@ -1,0 +1,70 @@
+using System.Security.Claims;
+using IdP.Server.Accounts;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Identity;
+
+namespace IdP.Server.Mfa;
+
+/// <summary>Someone part-way through signing in: who, and which methods they have proven so far.</summary>
+public sealed record PendingSignIn(IdpUser User, IReadOnlyList<string> Methods, bool HasFullSession);
+
+/// <summary>
+/// The two-step sign-in. After the password, only a short-lived "second factor pending" cookie is issued (Identity's
+/// two-factor user-id scheme); the SSO session cookie is issued once the level the policy needs is reached, with the
+/// methods used (<c>amr</c>), the level (<c>acr</c>) and the time (<c>auth_time</c>) of that authentication.
+/// A signed-in user stepping up goes through the same pages with their session.
+/// </summary>
+public sealed class MfaSignIn(SignInManager<IdpUser> signIn, UserManager<IdpUser> users, TimeProvider time)
+{
+    public const string LevelClaim = "acr";
+
+    /// <summary>The password was right and a second factor is needed: remember that, briefly, and nothing more.</summary>
+    public async Task BeginAsync(HttpContext context, IdpUser user)
+    {
+        var identity = new ClaimsIdentity(IdentityConstants.TwoFactorUserIdScheme);
+        identity.AddClaim(new Claim(ClaimTypes.Name, user.Id));
+        identity.AddClaim(new Claim(Protocol.IdpClaims.AuthenticationMethods, AuthenticationLevels.Methods.Password));
+        await context.SignInAsync(IdentityConstants.TwoFactorUserIdScheme, new ClaimsPrincipal(identity),
+            new AuthenticationProperties { ExpiresUtc = time.GetUtcNow().AddMinutes(10), IsPersistent = false });
+    }
+
+    /// <summary>The user in the middle of signing in (after the password), or a signed-in user stepping up.</summary>
+    public async Task<PendingSignIn?> GetPendingAsync(HttpContext context)
+    {
+        var pending = await context.AuthenticateAsync(IdentityConstants.TwoFactorUserIdScheme);
+        if (pending.Succeeded && pending.Principal.FindFirstValue(ClaimTypes.Name) is { } userId
+            && await users.FindByIdAsync(userId) is { } user && await signIn.CanSignInAsync(user))
+        {
+            return new PendingSignIn(user, SignInSession.GetMethods(pending.Principal), HasFullSession: false);
+        }
+
+        var session = await context.AuthenticateAsync(IdentityConstants.ApplicationScheme);
+        if (session.Succeeded && await users.GetUserAsync(session.Principal) is { } signedIn && await signIn.CanSignInAsync(signedIn))
+        {
+            return new PendingSignIn(signedIn, SignInSession.GetMethods(session.Principal), HasFullSession: true);
+        }
+
+        return null;
+    }
+
+    /// <summary>Issues the SSO session for the methods proven so far plus the new ones, timed now.</summary>
+    public async Task CompleteAsync(HttpContext context, PendingSignIn pending, params string[] newMethods)
+    {
+        var methods = pending.Methods.Concat(newMethods).Distinct().ToList();
+
+        // RFC 8176 §2: "mfa" when more than one kind of factor was used.
+        if (methods.Contains(AuthenticationLevels.Methods.Password) && methods.Count > 1)
+        {
+            methods.Add(AuthenticationLevels.Methods.MultiFactor);
+        }
+
+        var claims = SignInSession.CreateClaims(time.GetUtcNow(), [.. methods.Distinct()]).ToList();
+        claims.Add(new Claim(LevelClaim, AuthenticationLevels.FromMethods(methods)));
+        await signIn.SignInWithClaimsAsync(pending.User, isPersistent: false, claims);
+        await context.SignOutAsync(IdentityConstants.TwoFactorUserIdScheme);
+    }
+
+    /// <summary>The level a signed-in session has reached.</summary>
+    public static string LevelOf(ClaimsPrincipal session)
+        => session.FindFirstValue(LevelClaim) ?? AuthenticationLevels.FromMethods(SignInSession.GetMethods(session));
+}

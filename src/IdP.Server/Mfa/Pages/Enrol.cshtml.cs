@@ -1,0 +1,96 @@
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+using QRCoder;
+
+namespace IdP.Server.Mfa.Pages;
+
+/// <summary>
+/// TOTP enrolment: QR code and manual key, confirmed by a valid code before the factor counts. The first
+/// enrolment also issues recovery codes, shown once.
+/// </summary>
+public sealed class EnrolModel(MfaSignIn mfa, TotpAuthenticatorService totp, RecoveryCodeService recoveryCodes, AuditLog audit) : PageModel
+{
+    [BindProperty(SupportsGet = true)]
+    public string? ReturnUrl { get; set; }
+
+    [BindProperty]
+    public string AuthenticatorId { get; set; } = "";
+
+    [BindProperty]
+    public string Code { get; set; } = "";
+
+    public string ManualKey { get; private set; } = "";
+    public string QrCodeDataUri { get; private set; } = "";
+    public string? FormError { get; private set; }
+    public string? CodeError { get; private set; }
+    public IReadOnlyList<string>? RecoveryCodes { get; private set; }
+    public string ContinueUrl => ReturnUrls.Safe(Url, ReturnUrl);
+
+    public async Task<IActionResult> OnGetAsync()
+    {
+        if (await AuthorizedUserAsync() is not { } pending)
+        {
+            return LocalRedirect(ReturnUrls.With("/account/login", ReturnUrl));
+        }
+
+        Show(await totp.BeginEnrolmentAsync(pending.User));
+        return Page();
+    }
+
+    public async Task<IActionResult> OnPostAsync()
+    {
+        if (await AuthorizedUserAsync() is not { } pending)
+        {
+            return LocalRedirect(ReturnUrls.With("/account/login", ReturnUrl));
+        }
+
+        if (!await totp.ConfirmEnrolmentAsync(pending.User, AuthenticatorId, Code))
+        {
+            await audit.WriteAsync("mfa.enrol", AuditLog.Failure, pending.User, "totp", "wrong confirmation code");
+            if (await totp.GetEnrolmentAsync(pending.User, AuthenticatorId) is not { } enrolment)
+            {
+                return RedirectToPage();
+            }
+
+            Show(enrolment);
+            FormError = "That code is not correct. Check the time on your phone is set automatically, and enter the code the app shows now.";
+            CodeError = "Enter the 6-digit code from the app.";
+            return Page();
+        }
+
+        await audit.WriteAsync("mfa.enrol", AuditLog.Success, pending.User, "totp");
+        if (await recoveryCodes.RemainingAsync(pending.User.Id) == 0)
+        {
+            RecoveryCodes = await recoveryCodes.RegenerateAsync(pending.User.Id);
+        }
+
+        // The code just entered proves the new factor, so the sign-in completes with it.
+        await mfa.CompleteAsync(HttpContext, pending, AuthenticationLevels.Methods.OneTimePassword);
+        return RecoveryCodes is null ? LocalRedirect(ContinueUrl) : Page();
+    }
+
+    /// <summary>
+    /// Who may enrol: a signed-in user, or a user part-way through sign-in who has no factor yet. A password alone
+    /// must never be enough to add a factor to an account that already has one.
+    /// </summary>
+    private async Task<PendingSignIn?> AuthorizedUserAsync()
+    {
+        var pending = await mfa.GetPendingAsync(HttpContext);
+        if (pending is null)
+        {
+            return null;
+        }
+
+        return pending.HasFullSession || !await totp.HasConfirmedAsync(pending.User.Id) ? pending : null;
+    }
+
+    private void Show(TotpEnrolment enrolment)
+    {
+        AuthenticatorId = enrolment.AuthenticatorId;
+        ManualKey = string.Join(' ', enrolment.ManualKey.Chunk(4).Select(chunk => new string(chunk)));
+        using var generator = new QRCodeGenerator();
+        using var data = generator.CreateQrCode(enrolment.OtpAuthUri, QRCodeGenerator.ECCLevel.M);
+        var svg = new SvgQRCode(data).GetGraphic(4);
+        QrCodeDataUri = "data:image/svg+xml;base64," + Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(svg));
+    }
+}

@@ -1,0 +1,88 @@
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+
+namespace IdP.Server.Mfa.Pages;
+
+/// <summary>
+/// The second step of sign-in (and of step-up): a TOTP code. Each state that needs more from the user has its
+/// own explanation: a wrong or reused code, the next code after clock drift, and a locked factor.
+/// </summary>
+public sealed class SecondFactorModel(MfaSignIn mfa, TotpAuthenticatorService totp, SecondFactorLockout lockout, AuditLog audit) : PageModel
+{
+    [BindProperty(SupportsGet = true)]
+    public string? ReturnUrl { get; set; }
+
+    [BindProperty]
+    public string Code { get; set; } = "";
+
+    public string? FormError { get; private set; }
+    public string? CodeError { get; private set; }
+    public bool NextCodeNeeded { get; private set; }
+    public DateTimeOffset? LockedUntil { get; private set; }
+    public string RecoveryUrl => ReturnUrls.With("/account/mfa/recovery", ReturnUrl);
+
+    public async Task<IActionResult> OnGetAsync()
+    {
+        var pending = await mfa.GetPendingAsync(HttpContext);
+        if (pending is null)
+        {
+            return LocalRedirect(ReturnUrls.With("/account/login", ReturnUrl));
+        }
+
+        // Enrolment required: a user with no factor is taken through enrolment right after the password.
+        if (!await totp.HasConfirmedAsync(pending.User.Id))
+        {
+            return LocalRedirect(ReturnUrls.With("/account/mfa/enroll", ReturnUrl));
+        }
+
+        LockedUntil = await lockout.LockedUntilAsync(pending.User.Id);
+        return Page();
+    }
+
+    public async Task<IActionResult> OnPostAsync()
+    {
+        var pending = await mfa.GetPendingAsync(HttpContext);
+        if (pending is null)
+        {
+            return LocalRedirect(ReturnUrls.With("/account/login", ReturnUrl));
+        }
+
+        var result = await totp.VerifyAsync(pending.User, Code);
+        await audit.WriteAsync("signin.totp", result.Succeeded ? AuditLog.Success : AuditLog.Failure, pending.User, "totp",
+            result.Outcome switch
+            {
+                SecondFactorOutcome.Success => null,
+                SecondFactorOutcome.NeedsNextCode => "clock drift: next code requested",
+                SecondFactorOutcome.Replayed => "code already used",
+                SecondFactorOutcome.LockedOut => "second factor locked",
+                _ => "wrong code",
+            });
+
+        switch (result.Outcome)
+        {
+            case SecondFactorOutcome.Success:
+                await mfa.CompleteAsync(HttpContext, pending, AuthenticationLevels.Methods.OneTimePassword);
+                return LocalRedirect(ReturnUrls.Safe(Url, ReturnUrl));
+
+            case SecondFactorOutcome.NeedsNextCode:
+                NextCodeNeeded = true;
+                break;
+
+            case SecondFactorOutcome.LockedOut:
+                LockedUntil = result.LockedUntil;
+                break;
+
+            case SecondFactorOutcome.Replayed:
+                FormError = "That code has already been used. Wait for your authenticator to show a new code, then enter it.";
+                CodeError = "Enter a new code.";
+                break;
+
+            default:
+                FormError = "That code is not correct. Check that you are reading the code for IdP and that it has not just changed.";
+                CodeError = "Enter the 6-digit code your authenticator shows.";
+                break;
+        }
+
+        return Page();
+    }
+}
