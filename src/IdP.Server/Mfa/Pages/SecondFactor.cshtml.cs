@@ -12,8 +12,14 @@ public sealed class SecondFactorModel(MfaSignIn mfa, TotpAuthenticatorService to
     [BindProperty(SupportsGet = true)]
     public string? ReturnUrl { get; set; }
 
+    /// <summary>The level the application asked for; a passkey-only level never accepts a code.</summary>
+    [BindProperty(SupportsGet = true)]
+    public string? Level { get; set; }
+
     [BindProperty]
     public string Code { get; set; } = "";
+
+    public bool PasskeyRequired => Level == AuthenticationLevels.PhishingResistant;
 
     public string? FormError { get; private set; }
     public string? CodeError { get; private set; }
@@ -45,6 +51,13 @@ public sealed class SecondFactorModel(MfaSignIn mfa, TotpAuthenticatorService to
         if (pending is null)
         {
             return LocalRedirect(ReturnUrls.With("/account/login", ReturnUrl));
+        }
+
+        // A phishing-resistant level is proven by a passkey only; a code (however valid) does not reach it.
+        if (PasskeyRequired)
+        {
+            await audit.WriteAsync("signin.totp", AuditLog.Failure, pending.User, "totp", "passkey required by the application");
+            return Page();
         }
 
         var result = await totp.VerifyAsync(pending.User, Code);
