@@ -20,6 +20,7 @@ public sealed class SampleSettingsTests
         { KeyOptions.SectionName, typeof(KeyOptions) },
         { AccountOptions.SectionName, typeof(AccountOptions) },
         { DemoOptions.SectionName, typeof(DemoOptions) },
+        { IdP.Server.Mfa.MfaOptions.SectionName, typeof(IdP.Server.Mfa.MfaOptions) },
     };
 
     [Theory]
