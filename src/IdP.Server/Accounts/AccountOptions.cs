@@ -16,11 +16,19 @@ public sealed class AccountOptions : IValidatableObject
 
     public TimeSpan LockoutDuration { get; set; } = TimeSpan.FromMinutes(15);
 
+    /// <summary>Sensitive changes on the account page (removing a factor, new recovery codes) need a sign-in this recent.</summary>
+    public TimeSpan SensitiveActionMaxAge { get; set; } = TimeSpan.FromMinutes(5);
+
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
         if (SessionLifetime <= TimeSpan.Zero)
         {
             yield return new ValidationResult("Accounts:SessionLifetime must be a positive duration such as 08:00:00.", [nameof(SessionLifetime)]);
+        }
+
+        if (SensitiveActionMaxAge <= TimeSpan.Zero)
+        {
+            yield return new ValidationResult("Accounts:SensitiveActionMaxAge must be a positive duration such as 00:05:00.", [nameof(SensitiveActionMaxAge)]);
         }
 
         if (LockoutDuration <= TimeSpan.Zero)

@@ -15,6 +15,7 @@ public static class MfaServiceCollectionExtensions
         services.AddScoped<TotpAuthenticatorService>();
         services.AddScoped<RecoveryCodeService>();
         services.AddScoped<MfaSignIn>();
+        services.AddScoped<UserFactors>();
         services.AddSingleton<AuditLog>();
         return services;
     }

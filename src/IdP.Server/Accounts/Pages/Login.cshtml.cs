@@ -24,6 +24,10 @@ public sealed class LoginModel(SignInManager<IdpUser> signIn, UserManager<IdpUse
 
     public string? FormError { get; private set; }
 
+    /// <summary>Set when a sensitive change sent the user back here to prove it is still them.</summary>
+    [BindProperty(SupportsGet = true)]
+    public bool Reauthenticate { get; set; }
+
     public void OnGet()
     {
     }
