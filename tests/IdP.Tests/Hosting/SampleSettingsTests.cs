@@ -4,6 +4,7 @@ using IdP.Server.Accounts;
 using IdP.Server.Administration;
 using IdP.Server.Data;
 using IdP.Server.Keys;
+using IdP.Server.Mfa.Passkeys;
 using IdP.Server.Protocol;
 using Microsoft.Extensions.Configuration;
 
@@ -20,6 +21,7 @@ public sealed class SampleSettingsTests
         { KeyOptions.SectionName, typeof(KeyOptions) },
         { AccountOptions.SectionName, typeof(AccountOptions) },
         { DemoOptions.SectionName, typeof(DemoOptions) },
+        { PasskeyOptions.SectionName, typeof(PasskeyOptions) },
     };
 
     [Theory]
@@ -46,7 +48,13 @@ public sealed class SampleSettingsTests
     private static bool SampleHasKey(string section, string key)
     {
         using var document = JsonDocument.Parse(File.ReadAllText(SamplePath()), new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip });
-        return document.RootElement.GetProperty(section).TryGetProperty(key, out _);
+        var element = document.RootElement;
+        foreach (var name in section.Split(':')) // nested sections such as Mfa:Passkeys
+        {
+            element = element.GetProperty(name);
+        }
+
+        return element.TryGetProperty(key, out _);
     }
 
     private static string SamplePath()
