@@ -3,6 +3,7 @@ using IdP.Server.Administration;
 using IdP.Server.Data;
 using IdP.Server.Keys;
 using IdP.Server.Mfa;
+using IdP.Server.Mfa.Passkeys;
 using IdP.Server.Protocol;
 using Microsoft.AspNetCore.DataProtection;
 
@@ -27,6 +28,8 @@ public static class IdpHostBuilderExtensions
         services.AddIdpMfa(configuration);
         services.AddIdpKeys(configuration);
         services.AddIdpProtocol(configuration);
+        services.AddSingleton<Mfa.Passkeys.IPasskeyCloneDetectionSink, Mfa.Passkeys.AuditingPasskeyCloneSink>();
+        services.AddIdpPasskeys(configuration);
         services.AddIdpProtocolEndpoints();
         services.AddIdpAdministration(configuration);
 
@@ -59,6 +62,7 @@ public static class IdpHostBuilderExtensions
 
         app.MapRazorPages();
         app.MapIdpProtocolEndpoints();
+        app.MapIdpPasskeyEndpoints();
         return app;
     }
 }

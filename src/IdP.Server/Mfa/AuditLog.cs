@@ -12,7 +12,12 @@ public sealed class AuditLog(IServiceScopeFactory scopeFactory, IHttpContextAcce
     public const string Success = "success";
     public const string Failure = "failure";
 
-    public async Task WriteAsync(string type, string outcome, IdpUser? user, string? factor = null, string? reason = null,
+    public Task WriteAsync(string type, string outcome, IdpUser? user, string? factor = null, string? reason = null,
+        string? clientId = null, CancellationToken cancellationToken = default)
+        => WriteForUserIdAsync(type, outcome, user?.Id, user?.UserName, factor, reason, clientId, cancellationToken);
+
+    /// <summary>For events known only by user id (e.g. from the passkey handler).</summary>
+    public async Task WriteForUserIdAsync(string type, string outcome, string? userId, string? userName, string? factor = null, string? reason = null,
         string? clientId = null, CancellationToken cancellationToken = default)
     {
         var request = httpContext.HttpContext?.Request;
@@ -21,8 +26,8 @@ public sealed class AuditLog(IServiceScopeFactory scopeFactory, IHttpContextAcce
             At = time.GetUtcNow(),
             Type = type,
             Outcome = outcome,
-            UserId = user?.Id,
-            UserName = user?.UserName,
+            UserId = userId,
+            UserName = userName,
             Factor = factor,
             Reason = Truncate(reason, 256),
             ClientId = Truncate(clientId ?? ClientIdFromReturnUrl(request), 100),

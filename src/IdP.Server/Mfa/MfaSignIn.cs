@@ -52,8 +52,8 @@ public sealed class MfaSignIn(SignInManager<IdpUser> signIn, UserManager<IdpUser
     {
         var methods = pending.Methods.Concat(newMethods).Distinct().ToList();
 
-        // RFC 8176 §2: "mfa" when more than one kind of factor was used.
-        if (methods.Contains(AuthenticationLevels.Methods.Password) && methods.Count > 1)
+        // RFC 8176 §2: "mfa" when more than one factor was used (password + code, or a passkey with user verification).
+        if (methods.Count > 1)
         {
             methods.Add(AuthenticationLevels.Methods.MultiFactor);
         }
