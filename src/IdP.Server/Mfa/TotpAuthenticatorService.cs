@@ -47,8 +47,10 @@ public sealed class TotpAuthenticatorService(
     public Task<bool> HasConfirmedAsync(string userId, CancellationToken cancellationToken = default)
         => db.TotpAuthenticators.AnyAsync(t => t.UserId == userId && t.ConfirmedAt != null, cancellationToken);
 
-    public Task<List<TotpAuthenticator>> ListAsync(string userId, CancellationToken cancellationToken = default)
-        => db.TotpAuthenticators.AsNoTracking().Where(t => t.UserId == userId && t.ConfirmedAt != null).OrderBy(t => t.CreatedAt).ToListAsync(cancellationToken);
+    /// <remarks>Ordered in memory: SQLite cannot order by a DateTimeOffset, and a user has a handful at most.</remarks>
+    public async Task<List<TotpAuthenticator>> ListAsync(string userId, CancellationToken cancellationToken = default)
+        => [.. (await db.TotpAuthenticators.AsNoTracking().Where(t => t.UserId == userId && t.ConfirmedAt != null).ToListAsync(cancellationToken))
+            .OrderBy(t => t.CreatedAt)];
 
     /// <summary>Starts enrolment with a fresh 160-bit secret (RFC 4226 §4 recommends 160 bits); replaces an unconfirmed one.</summary>
     public async Task<TotpEnrolment> BeginEnrolmentAsync(IdpUser user, CancellationToken cancellationToken = default)
