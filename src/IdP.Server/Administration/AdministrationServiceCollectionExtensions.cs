@@ -8,6 +8,7 @@ public static class AdministrationServiceCollectionExtensions
         services.AddScoped<UserAdministration>();
         services.AddScoped<ClientAdministration>();
         services.AddScoped<ScopeAdministration>();
+        services.AddScoped<SecondFactorAdministration>();
         services.AddScoped<DemoSeeder>();
         return services;
     }

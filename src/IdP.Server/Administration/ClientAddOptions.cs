@@ -1,4 +1,5 @@
 using System.CommandLine;
+using IdP.Server.Mfa;
 
 namespace IdP.Server.Administration;
 
@@ -43,12 +44,23 @@ internal sealed class ClientAddOptions
         HelpName = "path",
     };
 
-    public ClientAddOptions() => _requirePkce.AcceptOnlyFromAmong("true", "false");
+    private readonly Option<string> _mfaPolicy = new("--mfa-policy")
+    {
+        Description = "What users must prove to sign in to this client: mfa (a second factor), phishing_resistant (a passkey) or none (the password; refused for gateway audiences).",
+        HelpName = "mfa|phishing_resistant|none",
+        DefaultValueFactory = _ => ClientMfaPolicy.MultiFactor,
+    };
+
+    public ClientAddOptions()
+    {
+        _requirePkce.AcceptOnlyFromAmong("true", "false");
+        _mfaPolicy.AcceptOnlyFromAmong(ClientMfaPolicy.MultiFactor, ClientMfaPolicy.PhishingResistant, ClientMfaPolicy.None);
+    }
 
     public void AddTo(Command command)
     {
         command.Add(_clientId);
-        foreach (var option in new Option[] { _public, _confidential, _grants, _redirectUris, _postLogoutRedirectUris, _scopes, _requirePkce, _consent, _displayName, _jwksFile })
+        foreach (var option in new Option[] { _public, _confidential, _grants, _redirectUris, _postLogoutRedirectUris, _scopes, _requirePkce, _consent, _displayName, _jwksFile, _mfaPolicy })
         {
             command.Add(option);
         }
@@ -80,7 +92,8 @@ internal sealed class ClientAddOptions
             result.GetValue(_requirePkce) is { } requirePkce ? requirePkce == "true" : null,
             result.GetValue(_consent),
             result.GetValue(_displayName),
-            ReadJsonWebKeySet(result.GetValue(_jwksFile)));
+            ReadJsonWebKeySet(result.GetValue(_jwksFile)),
+            result.GetRequiredValue(_mfaPolicy));
     }
 
     private static Microsoft.IdentityModel.Tokens.JsonWebKeySet? ReadJsonWebKeySet(FileInfo? file)

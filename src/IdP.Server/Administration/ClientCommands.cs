@@ -37,7 +37,7 @@ internal static class ClientCommands
         json["secret"] = secret;
         output.Write(json, () =>
         {
-            output.Line($"Created {client.Type} client '{client.ClientId}' (grants: {CommandOutput.List(client.GrantTypes)}).");
+            output.Line($"Created {client.Type} client '{client.ClientId}' (grants: {CommandOutput.List(client.GrantTypes)}; MFA policy: {client.MfaPolicy}).");
             if (secret is not null)
             {
                 output.Line($"Client secret: {secret}");
@@ -53,8 +53,8 @@ internal static class ClientCommands
         {
             var clients = await services.GetRequiredService<ClientAdministration>().ListAsync(cancellationToken);
             output.Write(clients, () => output.Table(
-                ["CLIENT ID", "TYPE", "GRANTS", "SCOPES", "DISPLAY NAME"],
-                clients.Select(c => new[] { c.ClientId, c.Type, CommandOutput.List(c.GrantTypes), CommandOutput.List(c.Scopes, " "), c.DisplayName }),
+                ["CLIENT ID", "TYPE", "GRANTS", "SCOPES", "MFA POLICY", "DISPLAY NAME"],
+                clients.Select(c => new[] { c.ClientId, c.Type, CommandOutput.List(c.GrantTypes), CommandOutput.List(c.Scopes, " "), c.MfaPolicy, c.DisplayName }),
                 "No clients."));
         }, cancellationToken));
         return command;
@@ -76,7 +76,8 @@ internal static class ClientCommands
                 ("grants", CommandOutput.List(client.GrantTypes)),
                 ("redirect uris", CommandOutput.List(client.RedirectUris)),
                 ("post-logout redirect uris", CommandOutput.List(client.PostLogoutRedirectUris)),
-                ("scopes", CommandOutput.List(client.Scopes, " "))));
+                ("scopes", CommandOutput.List(client.Scopes, " ")),
+                ("mfa policy", client.MfaPolicy)));
         }, cancellationToken));
         return command;
     }

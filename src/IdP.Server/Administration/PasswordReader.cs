@@ -3,8 +3,8 @@ using System.Text;
 namespace IdP.Server.Administration;
 
 /// <summary>
-/// Reads a new password. Never from the command line, where it would end up in shell history and in every
-/// process listing: from a prompt without echo at a terminal, otherwise as one line of standard input.
+/// Reads a new password, or another secret. Never from the command line, where it would end up in shell history and
+/// in every process listing: from a prompt without echo at a terminal, otherwise as one line of standard input.
 /// </summary>
 public sealed class PasswordReader(TextReader input, TextWriter prompt)
 {
@@ -31,6 +31,18 @@ public sealed class PasswordReader(TextReader input, TextWriter prompt)
         }
 
         return password;
+    }
+
+    /// <summary>
+    /// Reads another secret, such as a token's seed, the same way: prompted for once without echo at a terminal,
+    /// otherwise one line of standard input.
+    /// </summary>
+    public string ReadSecret(string label, string description)
+    {
+        var secret = IsInteractive ? Prompt(label) : input.ReadLine();
+        return string.IsNullOrWhiteSpace(secret)
+            ? throw new AdministrationException($"Expected {description} as one line on standard input, but the input was empty.")
+            : secret;
     }
 
     // Only the real console can be read without echo; a reader given by a caller (a pipe, a test) is read as is.

@@ -1,16 +1,26 @@
 using System.CommandLine;
+using System.Globalization;
 
 namespace IdP.Server.Administration;
 
-/// <summary><c>users add|list|show|disable|enable|set-password|delete</c>.</summary>
+/// <summary><c>users add|list|show|disable|enable|set-password|delete</c>, and the MFA verbs of <see cref="UserMfaCommands"/>.</summary>
 internal static class UserCommands
 {
-    public static Command Create(CommandContext context) => new("users", "Manage user accounts.")
+    public static Command Create(CommandContext context)
     {
-        Add(context), List(context), Show(context),
-        SetDisabled(context, "disable", disabled: true), SetDisabled(context, "enable", disabled: false),
-        SetPassword(context), Delete(context),
-    };
+        var users = new Command("users", "Manage user accounts.")
+        {
+            Add(context), List(context), Show(context),
+            SetDisabled(context, "disable", disabled: true), SetDisabled(context, "enable", disabled: false),
+            SetPassword(context), Delete(context),
+        };
+        foreach (var command in UserMfaCommands.Create(context))
+        {
+            users.Add(command);
+        }
+
+        return users;
+    }
 
     private static Argument<string> UserArgument() => new("user") { Description = "The user name or e-mail address." };
 
@@ -50,11 +60,20 @@ internal static class UserCommands
     private static Command Show(CommandContext context)
     {
         var user = UserArgument();
-        var command = new Command("show", "Show one user.") { user };
+        var command = new Command("show", "Show one user, with their second factors.") { user };
         command.SetAction((result, cancellationToken) => context.RunAsync(result, async (services, output) =>
         {
             var summary = await services.GetRequiredService<UserAdministration>().GetAsync(result.GetRequiredValue(user));
-            output.Write(summary, () => Describe(output, summary));
+            var factors = await services.GetRequiredService<SecondFactorAdministration>().GetStatusAsync(result.GetRequiredValue(user), cancellationToken);
+
+            // One flat document: the user's fields and their second factors side by side.
+            var json = CommandOutput.ToJsonObject(summary);
+            foreach (var (name, value) in CommandOutput.ToJsonObject(factors).ToList())
+            {
+                json[name] = value?.DeepClone();
+            }
+
+            output.Write(json, () => Describe(output, summary, factors));
         }, cancellationToken));
         return command;
     }
@@ -109,12 +128,17 @@ internal static class UserCommands
         return command;
     }
 
-    private static void Describe(CommandOutput output, UserSummary user) => output.Fields(
+    private static void Describe(CommandOutput output, UserSummary user, SecondFactorStatus factors) => output.Fields(
         ("username", user.UserName),
         ("email", user.Email),
         ("status", Status(user)),
         ("created", CommandOutput.Date(user.CreatedAt)),
-        ("id", user.Id));
+        ("id", user.Id),
+        ("mfa exempt", factors.MfaExempt ? "yes" : "no"),
+        ("totp authenticators", factors.TotpAuthenticators.ToString(CultureInfo.InvariantCulture)),
+        ("passkeys", factors.Passkeys.ToString(CultureInfo.InvariantCulture)),
+        ("recovery codes", $"{factors.RecoveryCodes} unused"),
+        ("second factor", factors.SecondFactorLockedUntil is { } until ? "locked until " + CommandOutput.Date(until) : "not locked"));
 
     private static string Status(UserSummary user)
         => user.Disabled ? "disabled"

@@ -15,6 +15,11 @@ public sealed class CommandLineContractTests(AdminCli cli) : IClassFixture<Admin
     [InlineData("clients add app --require-pkce maybe", "'maybe'")]
     [InlineData("clients add app --grant teleport", "Unknown grant type 'teleport'")]
     [InlineData("users add alice --password Secret-123", "'--password'")]
+    [InlineData("users mfa-exempt alice", "--reason")]
+    [InlineData("users totp-import alice", "--secret-stdin")]
+    [InlineData("users totp-import alice --secret-stdin", "not valid base32")]
+    [InlineData("users audit alice --limit 0", "--limit")]
+    [InlineData("clients add app --mfa-policy bogus", "'bogus'")]
     public async Task bad_arguments_exit_2_with_exactly_one_error_line_and_leave_the_data_folder_alone(string commandLine, string expected)
     {
         var result = await cli.RunWithInputAsync("Correct-Horse-9\n", commandLine.Split(' '));
