@@ -15,6 +15,8 @@ public static class AccountServiceCollectionExtensions
             .ValidateDataAnnotations()
             .ValidateOnStart();
 
+        services.AddScoped<RecentAuthentication>();
+
         services.AddAuthentication(IdentityConstants.ApplicationScheme)
                 .AddIdentityCookies();
 

@@ -6,7 +6,6 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Options;
 
 namespace IdP.Server.Accounts.Pages;
 
@@ -22,8 +21,7 @@ public sealed class AccountModel(
     RecoveryCodeService recoveryCodes,
     AuditLog audit,
     IdpDbContext db,
-    IOptions<AccountOptions> options,
-    TimeProvider time) : PageModel
+    RecentAuthentication recentAuthentication) : PageModel
 {
     public string UserName { get; private set; } = "";
     public FactorInventory Factors { get; private set; } = new([], [], 0);
@@ -95,11 +93,10 @@ public sealed class AccountModel(
     private async Task<IActionResult> SensitiveAsync(Func<IdpUser, Task<IActionResult?>> change)
     {
         var user = await CurrentUserAsync();
-        var authenticatedAt = SignInSession.GetAuthenticationTime(User);
-        if (authenticatedAt is null || time.GetUtcNow() - authenticatedAt.Value > options.Value.SensitiveActionMaxAge)
+        if (!recentAuthentication.IsRecent(User))
         {
             // Re-prompt: password and second factor again, then back here.
-            return LocalRedirect("/account/login?ReturnUrl=%2Faccount&reauthenticate=true");
+            return LocalRedirect(RecentAuthentication.ReauthenticateUrl);
         }
 
         return await change(user) ?? await RenderAsync(user);

@@ -8,7 +8,8 @@ namespace IdP.Server.Mfa.Pages;
 /// TOTP enrolment: QR code and manual key, confirmed by a valid code before the factor counts. The first
 /// enrolment also issues recovery codes, shown once.
 /// </summary>
-public sealed class EnrolModel(MfaSignIn mfa, TotpAuthenticatorService totp, RecoveryCodeService recoveryCodes, AuditLog audit) : PageModel
+public sealed class EnrolModel(
+    MfaSignIn mfa, TotpAuthenticatorService totp, RecoveryCodeService recoveryCodes, AuditLog audit, Accounts.RecentAuthentication recentAuthentication) : PageModel
 {
     [BindProperty(SupportsGet = true)]
     public string? ReturnUrl { get; set; }
@@ -31,6 +32,12 @@ public sealed class EnrolModel(MfaSignIn mfa, TotpAuthenticatorService totp, Rec
         if (await AuthorizedUserAsync() is not { } pending)
         {
             return LocalRedirect(ReturnUrls.With("/account/login", ReturnUrl));
+        }
+
+        // Adding a factor to a signed-in account is a sensitive change: it needs a recent sign-in.
+        if (pending.HasFullSession && !recentAuthentication.IsRecent(User))
+        {
+            return LocalRedirect(Accounts.RecentAuthentication.ReauthenticateUrl);
         }
 
         Show(await totp.BeginEnrolmentAsync(pending.User));

@@ -7,7 +7,7 @@ namespace IdP.Server.Mfa.Pages;
 /// The second step of sign-in (and of step-up): a TOTP code. Each state that needs more from the user has its
 /// own explanation: a wrong or reused code, the next code after clock drift, and a locked factor.
 /// </summary>
-public sealed class SecondFactorModel(MfaSignIn mfa, TotpAuthenticatorService totp, SecondFactorLockout lockout, AuditLog audit) : PageModel
+public sealed class SecondFactorModel(MfaSignIn mfa, TotpAuthenticatorService totp, UserFactors factors, SecondFactorLockout lockout, AuditLog audit) : PageModel
 {
     [BindProperty(SupportsGet = true)]
     public string? ReturnUrl { get; set; }
@@ -20,6 +20,10 @@ public sealed class SecondFactorModel(MfaSignIn mfa, TotpAuthenticatorService to
     public string Code { get; set; } = "";
 
     public bool PasskeyRequired => Level == AuthenticationLevels.PhishingResistant;
+
+    public bool HasAuthenticator { get; private set; } = true;
+
+    public bool HasPasskeys { get; private set; }
 
     public string? FormError { get; private set; }
     public string? CodeError { get; private set; }
@@ -36,10 +40,14 @@ public sealed class SecondFactorModel(MfaSignIn mfa, TotpAuthenticatorService to
         }
 
         // Enrolment required: a user with no factor is taken through enrolment right after the password.
-        if (!await totp.HasConfirmedAsync(pending.User.Id))
+        var inventory = await factors.GetAsync(pending.User);
+        if (inventory.Count == 0)
         {
             return LocalRedirect(ReturnUrls.With("/account/mfa/enroll", ReturnUrl));
         }
+
+        HasAuthenticator = inventory.Authenticators.Count > 0;
+        HasPasskeys = inventory.Passkeys.Count > 0;
 
         LockedUntil = await lockout.LockedUntilAsync(pending.User.Id);
         return Page();
@@ -60,6 +68,9 @@ public sealed class SecondFactorModel(MfaSignIn mfa, TotpAuthenticatorService to
             return Page();
         }
 
+        var inventory = await factors.GetAsync(pending.User);
+        HasAuthenticator = inventory.Authenticators.Count > 0;
+        HasPasskeys = inventory.Passkeys.Count > 0;
         var result = await totp.VerifyAsync(pending.User, Code);
         await audit.WriteAsync("signin.totp", result.Succeeded ? AuditLog.Success : AuditLog.Failure, pending.User, "totp",
             result.Outcome switch

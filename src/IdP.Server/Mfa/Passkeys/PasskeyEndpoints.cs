@@ -35,11 +35,18 @@ public static class PasskeyEndpoints
             : Results.BadRequest(new { error = "The page has expired. Reload it and try again." });
     }
 
-    private static async Task<IResult> CreationOptionsAsync(HttpContext context, MfaSignIn mfa, SignInManager<IdpUser> signIn)
+    private static async Task<IResult> CreationOptionsAsync(HttpContext context, MfaSignIn mfa, SignInManager<IdpUser> signIn, RecentAuthentication recent)
     {
         if (await mfa.GetPendingAsync(context) is not { HasFullSession: true } session)
         {
             return Results.Json(new { error = "Sign in before adding a passkey." }, statusCode: StatusCodes.Status401Unauthorized);
+        }
+
+        // Adding a factor is a sensitive change: a stolen session alone must not plant a passkey.
+        if (!recent.IsRecent(context.User))
+        {
+            return Results.Json(new { error = "For your security, sign out and sign in again before adding a passkey." },
+                statusCode: StatusCodes.Status401Unauthorized);
         }
 
         var options = await signIn.MakePasskeyCreationOptionsAsync(new PasskeyUserEntity
