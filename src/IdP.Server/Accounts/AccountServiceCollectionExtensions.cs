@@ -20,6 +20,16 @@ public static class AccountServiceCollectionExtensions
         services.AddAuthentication(IdentityConstants.ApplicationScheme)
                 .AddIdentityCookies();
 
+        // After the password, before the second factor: who, and that the password was right. Nothing more.
+        services.AddAuthentication().AddCookie(Mfa.MfaSignIn.PendingScheme, pending =>
+        {
+            pending.Cookie.Name = "idp.mfa";
+            pending.Cookie.HttpOnly = true;
+            pending.Cookie.SameSite = SameSiteMode.Lax;
+            pending.ExpireTimeSpan = TimeSpan.FromMinutes(10);
+            pending.SlidingExpiration = false;
+        });
+
         services.AddIdentityCore<IdpUser>(options =>
                 {
                     // Schema version 3 includes the passkey table (WebAuthn credentials).

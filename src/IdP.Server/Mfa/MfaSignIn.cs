@@ -18,20 +18,26 @@ public sealed class MfaSignIn(SignInManager<IdpUser> signIn, UserManager<IdpUser
 {
     public const string LevelClaim = "acr";
 
+    /// <summary>
+    /// The cookie scheme of a sign-in waiting for its second step. IdP's own, not Identity's two-factor scheme:
+    /// Identity keeps its passkey ceremony state there, which would overwrite the record of the password step.
+    /// </summary>
+    public const string PendingScheme = "Idp.SecondFactorPending";
+
     /// <summary>The password was right and a second factor is needed: remember that, briefly, and nothing more.</summary>
     public async Task BeginAsync(HttpContext context, IdpUser user)
     {
-        var identity = new ClaimsIdentity(IdentityConstants.TwoFactorUserIdScheme);
+        var identity = new ClaimsIdentity(PendingScheme);
         identity.AddClaim(new Claim(ClaimTypes.Name, user.Id));
         identity.AddClaim(new Claim(Protocol.IdpClaims.AuthenticationMethods, AuthenticationLevels.Methods.Password));
-        await context.SignInAsync(IdentityConstants.TwoFactorUserIdScheme, new ClaimsPrincipal(identity),
+        await context.SignInAsync(PendingScheme, new ClaimsPrincipal(identity),
             new AuthenticationProperties { ExpiresUtc = time.GetUtcNow().AddMinutes(10), IsPersistent = false });
     }
 
     /// <summary>The user in the middle of signing in (after the password), or a signed-in user stepping up.</summary>
     public async Task<PendingSignIn?> GetPendingAsync(HttpContext context)
     {
-        var pending = await context.AuthenticateAsync(IdentityConstants.TwoFactorUserIdScheme);
+        var pending = await context.AuthenticateAsync(PendingScheme);
         if (pending.Succeeded && pending.Principal.FindFirstValue(ClaimTypes.Name) is { } userId
             && await users.FindByIdAsync(userId) is { } user && await signIn.CanSignInAsync(user))
         {
@@ -61,7 +67,7 @@ public sealed class MfaSignIn(SignInManager<IdpUser> signIn, UserManager<IdpUser
         var claims = SignInSession.CreateClaims(time.GetUtcNow(), [.. methods.Distinct()]).ToList();
         claims.Add(new Claim(LevelClaim, AuthenticationLevels.FromMethods(methods)));
         await signIn.SignInWithClaimsAsync(pending.User, isPersistent: false, claims);
-        await context.SignOutAsync(IdentityConstants.TwoFactorUserIdScheme);
+        await context.SignOutAsync(PendingScheme);
     }
 
     /// <summary>The level a signed-in session has reached.</summary>

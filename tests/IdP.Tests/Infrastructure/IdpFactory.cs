@@ -19,7 +19,7 @@ public class IdpFactory : WebApplicationFactory<Program>
     {
     }
 
-    private IdpFactory(string dataDirectory, IDictionary<string, string?> settings)
+    protected IdpFactory(string dataDirectory, IDictionary<string, string?> settings)
     {
         DataDirectory = dataDirectory;
         _settings = settings;

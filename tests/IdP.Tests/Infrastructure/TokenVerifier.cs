@@ -16,11 +16,11 @@ public static class TokenVerifier
         return new JsonWebKeySet(await http.GetStringAsync(jwksUri.PathAndQuery));
     }
 
-    public static async Task<JsonWebToken> VerifyAsync(JsonWebKeySet jwks, string token, string expectedType, string? audience = null)
+    public static async Task<JsonWebToken> VerifyAsync(JsonWebKeySet jwks, string token, string expectedType, string? audience = null, string? issuer = null)
     {
         var parameters = new TokenValidationParameters
         {
-            ValidIssuer = IdpFactory.Issuer,
+            ValidIssuer = issuer ?? IdpFactory.Issuer,
             ValidateAudience = audience is not null,
             ValidAudience = audience,
             IssuerSigningKeys = jwks.GetSigningKeys(),
