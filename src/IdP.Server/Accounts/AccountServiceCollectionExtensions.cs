@@ -1,3 +1,4 @@
+using System.Security.Claims;
 using IdP.Server.Data;
 using IdP.Server.Protocol;
 using Microsoft.AspNetCore.Identity;
@@ -46,6 +47,22 @@ public static class AccountServiceCollectionExtensions
         {
             identity.Lockout.MaxFailedAccessAttempts = accounts.Value.LockoutThreshold;
             identity.Lockout.DefaultLockoutTimeSpan = accounts.Value.LockoutDuration;
+        });
+
+        // A disabled account, a reset second factor or a new password ends existing sessions within a minute
+        // (Identity re-checks the security stamp at this interval; its default is 30 minutes).
+        services.Configure<SecurityStampValidatorOptions>(stamp =>
+        {
+            stamp.ValidationInterval = TimeSpan.FromMinutes(1);
+
+            // Revalidation rebuilds the principal from the user record; how and when the user authenticated
+            // (auth_time, amr, acr) lives only in the cookie, so it is carried over, never re-derived.
+            stamp.OnRefreshingPrincipal = refresh =>
+            {
+                var kept = refresh.CurrentPrincipal?.Claims.Where(SignInSession.IsAuthenticationFact) ?? [];
+                refresh.NewPrincipal?.Identities.First().AddClaims(kept.Select(claim => new Claim(claim.Type, claim.Value, claim.ValueType)));
+                return Task.CompletedTask;
+            };
         });
 
         services.ConfigureApplicationCookie(cookie =>

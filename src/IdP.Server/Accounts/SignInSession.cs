@@ -20,6 +20,10 @@ public static class SignInSession
         return claims;
     }
 
+    /// <summary>The claims that record the authentication itself (as opposed to the user's profile).</summary>
+    public static bool IsAuthenticationFact(Claim claim)
+        => claim.Type is IdpClaims.AuthenticationTime or IdpClaims.AuthenticationMethods or Mfa.MfaSignIn.LevelClaim;
+
     public static DateTimeOffset? GetAuthenticationTime(ClaimsPrincipal principal)
         => long.TryParse(principal.FindFirst(IdpClaims.AuthenticationTime)?.Value, NumberStyles.None, CultureInfo.InvariantCulture, out var seconds)
             ? DateTimeOffset.FromUnixTimeSeconds(seconds)

@@ -4,7 +4,7 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 namespace IdP.Server.Mfa.Pages;
 
 /// <summary>Sign-in with a single-use recovery code; using the last one prompts to generate a new set.</summary>
-public sealed class RecoveryModel(MfaSignIn mfa, RecoveryCodeService recoveryCodes, AuditLog audit) : PageModel
+public sealed class RecoveryModel(MfaSignIn mfa, RecoveryCodeService recoveryCodes, AuditLog audit, Accounts.RecentAuthentication recent) : PageModel
 {
     [BindProperty(SupportsGet = true)]
     public string? ReturnUrl { get; set; }
@@ -50,6 +50,12 @@ public sealed class RecoveryModel(MfaSignIn mfa, RecoveryCodeService recoveryCod
         if (await mfa.GetPendingAsync(HttpContext) is not { HasFullSession: true } session)
         {
             return LocalRedirect(ReturnUrls.With("/account/login", ReturnUrl));
+        }
+
+        // New codes only from a freshly authenticated session (the recovery sign-in a moment ago).
+        if (!recent.IsRecent(User))
+        {
+            return LocalRedirect(Accounts.RecentAuthentication.ReauthenticateUrl);
         }
 
         NewCodes = await recoveryCodes.RegenerateAsync(session.User.Id);
