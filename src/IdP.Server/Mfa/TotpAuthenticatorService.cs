@@ -58,16 +58,7 @@ public sealed class TotpAuthenticatorService(
         await db.TotpAuthenticators.Where(t => t.UserId == user.Id && t.ConfirmedAt == null).ExecuteDeleteAsync(cancellationToken);
 
         var secret = RandomNumberGenerator.GetBytes(20);
-        var settings = options.Value;
-        var authenticator = new TotpAuthenticator
-        {
-            UserId = user.Id,
-            ProtectedSecret = Protect(secret),
-            Digits = settings.TotpDigits,
-            PeriodSeconds = settings.TotpPeriodSeconds,
-            Algorithm = settings.TotpAlgorithm,
-            CreatedAt = time.GetUtcNow(),
-        };
+        var authenticator = NewAuthenticator(user, secret, confirmed: false);
         db.TotpAuthenticators.Add(authenticator);
         await db.SaveChangesAsync(cancellationToken);
 
@@ -114,18 +105,8 @@ public sealed class TotpAuthenticatorService(
     /// <summary>Imports the seed of a hardware TOTP token (administrator action); active at once.</summary>
     public async Task<TotpAuthenticator> ImportAsync(IdpUser user, byte[] secret, string label, CancellationToken cancellationToken = default)
     {
-        var settings = options.Value;
-        var authenticator = new TotpAuthenticator
-        {
-            UserId = user.Id,
-            ProtectedSecret = Protect(secret),
-            Digits = settings.TotpDigits,
-            PeriodSeconds = settings.TotpPeriodSeconds,
-            Algorithm = settings.TotpAlgorithm,
-            CreatedAt = time.GetUtcNow(),
-            ConfirmedAt = time.GetUtcNow(),
-            Label = label,
-        };
+        var authenticator = NewAuthenticator(user, secret, confirmed: true);
+        authenticator.Label = label;
         db.TotpAuthenticators.Add(authenticator);
         await db.SaveChangesAsync(cancellationToken);
         return authenticator;
@@ -222,6 +203,23 @@ public sealed class TotpAuthenticatorService(
         {
             CryptographicOperations.ZeroMemory(secret);
         }
+    }
+
+    /// <summary>An authenticator with this deployment's RFC 6238 parameters and the seed protected.</summary>
+    private TotpAuthenticator NewAuthenticator(IdpUser user, byte[] secret, bool confirmed)
+    {
+        var settings = options.Value;
+        var now = time.GetUtcNow();
+        return new TotpAuthenticator
+        {
+            UserId = user.Id,
+            ProtectedSecret = Protect(secret),
+            Digits = settings.TotpDigits,
+            PeriodSeconds = settings.TotpPeriodSeconds,
+            Algorithm = settings.TotpAlgorithm,
+            CreatedAt = now,
+            ConfirmedAt = confirmed ? now : null,
+        };
     }
 
     private string Protect(byte[] secret) => dataProtection.CreateProtector(ProtectorPurpose).Protect(Convert.ToBase64String(secret));

@@ -16,24 +16,10 @@ namespace IdP.Tests.Browser;
 /// signs in with it after the password, without any password, and with a cloned (rewound) counter.
 /// </summary>
 [Collection(ChromiumCollection.Name)]
-public sealed class PasskeyBrowserTests(ChromiumFixture chromium, LocalhostKestrelIdpFactory idp) : IClassFixture<LocalhostKestrelIdpFactory>, IAsyncLifetime
+public sealed class PasskeyBrowserTests(ChromiumFixture chromium, LocalhostKestrelIdpFactory idp) : BrowserTest(chromium), IClassFixture<LocalhostKestrelIdpFactory>
 {
     private const string Password = "Correct-Horse-9";
     private const string ClientOrigin = "https://app.example";
-
-    private IPage? _page;
-
-    private IPage Page => _page ?? throw new InvalidOperationException("No browser page.");
-
-    public async Task InitializeAsync() => _page = await chromium.NewPageAsync();
-
-    public async Task DisposeAsync()
-    {
-        if (_page is not null)
-        {
-            await _page.Context.CloseAsync();
-        }
-    }
 
     private Task<bool> SeedClientsAsync() => idp.OnceAsync("clients", async () =>
     {

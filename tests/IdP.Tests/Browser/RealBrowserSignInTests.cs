@@ -12,24 +12,10 @@ namespace IdP.Tests.Browser;
 /// (token endpoint, JWKS) is plain HTTP to the same Kestrel server.
 /// </summary>
 [Collection(ChromiumCollection.Name)]
-public sealed class RealBrowserSignInTests(ChromiumFixture chromium, KestrelIdpFactory idp) : IClassFixture<KestrelIdpFactory>, IAsyncLifetime
+public sealed class RealBrowserSignInTests(ChromiumFixture chromium, KestrelIdpFactory idp) : BrowserTest(chromium), IClassFixture<KestrelIdpFactory>
 {
     private const string Password = "Correct-Horse-9";
     private const string ClientOrigin = "https://app.example";
-
-    private IPage? _page;
-
-    private IPage Page => _page ?? throw new InvalidOperationException("No browser page.");
-
-    public async Task InitializeAsync() => _page = await chromium.NewPageAsync();
-
-    public async Task DisposeAsync()
-    {
-        if (_page is not null)
-        {
-            await _page.Context.CloseAsync();
-        }
-    }
 
     [Fact]
     public async Task a_user_signs_in_with_a_real_browser_and_the_client_receives_a_code()

@@ -8,23 +8,9 @@ namespace IdP.Tests.Browser;
 
 /// <summary>A new user's first sign-in in a real browser: password, then TOTP enrolment on the QR page.</summary>
 [Collection(ChromiumCollection.Name)]
-public sealed class TotpEnrolmentBrowserTests(ChromiumFixture chromium, KestrelIdpFactory idp) : IClassFixture<KestrelIdpFactory>, IAsyncLifetime
+public sealed class TotpEnrolmentBrowserTests(ChromiumFixture chromium, KestrelIdpFactory idp) : BrowserTest(chromium), IClassFixture<KestrelIdpFactory>
 {
     private const string Password = "Correct-Horse-9";
-
-    private IPage? _page;
-
-    private IPage Page => _page ?? throw new InvalidOperationException("No browser page.");
-
-    public async Task InitializeAsync() => _page = await chromium.NewPageAsync();
-
-    public async Task DisposeAsync()
-    {
-        if (_page is not null)
-        {
-            await _page.Context.CloseAsync();
-        }
-    }
 
     [Fact]
     public async Task a_new_user_enrols_an_authenticator_from_the_qr_page_saves_recovery_codes_and_reaches_the_client()
