@@ -52,11 +52,18 @@ public sealed class PasskeyBrowserTests(ChromiumFixture chromium, LocalhostKestr
         return authenticator;
     }
 
+    /// <summary>Redeems the code; asserts the access token and the ID token agree on amr/acr/auth_time; returns the ID token.</summary>
     private async Task<Microsoft.IdentityModel.JsonWebTokens.JsonWebToken> RedeemAsync(ClientApplication application, OidcClient client, Pkce pkce)
     {
         var callback = await application.ReceiveCallbackAsync(OidcClient.DefaultRedirectUri);
         var tokens = (await client.RedeemCodeAsync(callback["code"], pkce.Verifier)).EnsureSuccess();
-        return await TokenVerifier.VerifyAsync(await TokenVerifier.FetchJwksAsync(idp.CreateClient()), tokens.IdToken!, "JWT", issuer: idp.IssuerUrl);
+        var jwks = await TokenVerifier.FetchJwksAsync(idp.CreateClient());
+        var idToken = await TokenVerifier.VerifyAsync(jwks, tokens.IdToken!, "JWT", issuer: idp.IssuerUrl);
+        var accessToken = await TokenVerifier.VerifyAsync(jwks, tokens.AccessToken!, "at+jwt", issuer: idp.IssuerUrl);
+        Assert.Equal(idToken.Amr(), accessToken.Amr());
+        Assert.Equal(idToken.GetClaim("acr").Value, accessToken.GetClaim("acr").Value);
+        Assert.Equal(idToken.GetClaim("auth_time").Value, accessToken.GetClaim("auth_time").Value);
+        return idToken;
     }
 
     [Fact]

@@ -83,9 +83,19 @@ public sealed class EnrolmentAndRecoveryTests(IdpFactory idp) : IClassFixture<Id
         var code = idp.Authenticators.RecoveryCodes(user)[0];
         using (var first = await idp.AtSecondStepAsync(user))
         {
-            var recovery = (await first.Browser.NavigateAsync("/account/mfa/recovery?returnUrl=%2F")).RequirePage();
+            // The user follows "Use a recovery code" from the second step, then continues to the application.
+            var link = System.Text.RegularExpressions.Regex.Match(first.Page.Html, "href=\"([^\"]*/account/mfa/recovery[^\"]*)\"").Groups[1].Value;
+            var recovery = (await first.Browser.NavigateAsync(System.Net.WebUtility.HtmlDecode(link))).RequirePage();
             var used = (await first.Browser.SubmitAsync(recovery, 0, ("Code", code.ToLowerInvariant()))).RequirePage();
             Assert.True(used.Contains("You have 9 recovery codes left."), used.Html);
+
+            var tokens = await first.ExpectCodeAsync(await first.Browser.NavigateAsync(Journeys.ContinueLink(used)));
+            var jwks = await TokenVerifier.FetchJwksAsync(idp.CreateClient());
+            foreach (var token in new[] { await TokenVerifier.VerifyAsync(jwks, tokens.AccessToken!, "at+jwt"), await TokenVerifier.VerifyAsync(jwks, tokens.IdToken!, "JWT") })
+            {
+                Assert.Equal(["pwd", "otp", "mfa"], token.Amr());
+                Assert.Equal(AuthenticationLevels.MultiFactor, token.GetClaim("acr").Value);
+            }
         }
 
         using var second = await idp.AtSecondStepAsync(user);
