@@ -141,6 +141,67 @@ namespace IdP.Server.Migrations.Sqlite
                     b.ToTable("IdpSigningKeys", (string)null);
                 });
 
+            modelBuilder.Entity("IdP.Server.Mainframe.IdentityMapping", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("DistributedId")
+                        .IsRequired()
+                        .HasMaxLength(246)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(10)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Label")
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("MainframeUserId")
+                        .IsRequired()
+                        .HasMaxLength(8)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Registry")
+                        .IsRequired()
+                        .HasMaxLength(255)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("DistributedId", "Registry")
+                        .IsUnique();
+
+                    b.ToTable("IdpIdentityMappings", (string)null);
+                });
+
+            modelBuilder.Entity("IdP.Server.Mainframe.MappingChangeStamp", b =>
+                {
+                    b.Property<int>("Id")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("Version")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.ToTable("IdpMappingChangeStamp", (string)null);
+
+                    b.HasData(
+                        new
+                        {
+                            Id = 1,
+                            Version = 0L
+                        });
+                });
+
             modelBuilder.Entity("IdP.Server.Mfa.AuditEvent", b =>
                 {
                     b.Property<long>("Id")

@@ -26,6 +26,10 @@ public sealed class IdpDbContext(DbContextOptions<IdpDbContext> options)
 
     public DbSet<AuditEvent> AuditEvents => Set<AuditEvent>();
 
+    public DbSet<Mainframe.IdentityMapping> IdentityMappings => Set<Mainframe.IdentityMapping>();
+
+    public DbSet<Mainframe.MappingChangeStamp> MappingChangeStamps => Set<Mainframe.MappingChangeStamp>();
+
     public DbSet<Microsoft.AspNetCore.DataProtection.EntityFrameworkCore.DataProtectionKey> DataProtectionKeys
         => Set<Microsoft.AspNetCore.DataProtection.EntityFrameworkCore.DataProtectionKey>();
 
@@ -76,6 +80,27 @@ public sealed class IdpDbContext(DbContextOptions<IdpDbContext> options)
             audit.Property(a => a.Reason).HasMaxLength(256);
             // Note: audit rows outlive the user on purpose (no foreign key).
             audit.HasIndex(a => new { a.UserId, a.Id });
+        });
+
+        builder.Entity<Mainframe.IdentityMapping>(mapping =>
+        {
+            mapping.ToTable("IdpIdentityMappings");
+            mapping.HasKey(m => m.Id);
+            mapping.Property(m => m.DistributedId).HasMaxLength(246);
+            mapping.Property(m => m.Registry).HasMaxLength(255);
+            mapping.Property(m => m.MainframeUserId).HasMaxLength(8);
+            mapping.Property(m => m.Kind).HasMaxLength(10);
+            mapping.Property(m => m.Label).HasMaxLength(256);
+            // The gateway's lookup: one distributed identity in one registry maps to one user ID.
+            mapping.HasIndex(m => new { m.DistributedId, m.Registry }).IsUnique();
+        });
+
+        builder.Entity<Mainframe.MappingChangeStamp>(stamp =>
+        {
+            stamp.ToTable("IdpMappingChangeStamp");
+            stamp.HasKey(s => s.Id);
+            stamp.Property(s => s.Id).ValueGeneratedNever();
+            stamp.HasData(new Mainframe.MappingChangeStamp { Id = 1, Version = 0 });
         });
 
         builder.Entity<SigningKey>(key =>
