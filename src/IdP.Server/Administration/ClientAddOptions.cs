@@ -51,6 +51,13 @@ internal sealed class ClientAddOptions
         DefaultValueFactory = _ => ClientMfaPolicy.MultiFactor,
     };
 
+    private readonly Option<string?> _apimlGateway = new("--apiml-gateway")
+    {
+        Description = "Register the Zowe API ML gateway's browser login: confidential, client_secret_basic, no PKCE (API ML sends none), " +
+                      "scopes openid profile email, redirect https://<gateway>/gateway/login/oauth2/code/<client-id>.",
+        HelpName = "https://host:port",
+    };
+
     public ClientAddOptions()
     {
         _requirePkce.AcceptOnlyFromAmong("true", "false");
@@ -60,7 +67,7 @@ internal sealed class ClientAddOptions
     public void AddTo(Command command)
     {
         command.Add(_clientId);
-        foreach (var option in new Option[] { _public, _confidential, _grants, _redirectUris, _postLogoutRedirectUris, _scopes, _requirePkce, _consent, _displayName, _jwksFile, _mfaPolicy })
+        foreach (var option in new Option[] { _public, _confidential, _grants, _redirectUris, _postLogoutRedirectUris, _scopes, _requirePkce, _consent, _displayName, _jwksFile, _apimlGateway, _mfaPolicy })
         {
             command.Add(option);
         }
@@ -68,6 +75,11 @@ internal sealed class ClientAddOptions
 
     public ClientSpec ToSpec(ParseResult result)
     {
+        if (result.GetValue(_apimlGateway) is { } gateway)
+        {
+            return ApiMlGatewaySpec(result, gateway);
+        }
+
         if (result.GetValue(_public) && result.GetValue(_confidential))
         {
             throw new AdministrationException("Pass either --public or --confidential, not both.");
@@ -94,6 +106,38 @@ internal sealed class ClientAddOptions
             result.GetValue(_displayName),
             ReadJsonWebKeySet(result.GetValue(_jwksFile)),
             result.GetRequiredValue(_mfaPolicy));
+    }
+
+    /// <summary>
+    /// The client profile API ML uses for browser login (Spring Security's OAuth2 client): it authenticates with
+    /// client_secret_basic, asks for openid profile email, sends no PKCE, and receives the code at
+    /// /gateway/login/oauth2/code/{registration id}. PKCE stays mandatory for every public client.
+    /// </summary>
+    private ClientSpec ApiMlGatewaySpec(ParseResult result, string gateway)
+    {
+        if (result.GetValue(_public) || result.GetValue(_grants) is { Length: > 0 } || result.GetValue(_redirectUris) is { Length: > 0 }
+            || result.GetValue(_requirePkce) is not null || result.GetValue(_scopes) is { Length: > 0 } || result.GetValue(_jwksFile) is not null)
+        {
+            throw new AdministrationException("--apiml-gateway sets the client type, grants, redirect URI, scopes and PKCE itself; pass only the client id, --display-name, --consent or --mfa-policy with it.");
+        }
+
+        if (!Uri.TryCreate(gateway, UriKind.Absolute, out var uri) || uri.Scheme != Uri.UriSchemeHttps || uri.AbsolutePath != "/" || !string.IsNullOrEmpty(uri.Query))
+        {
+            throw new AdministrationException($"--apiml-gateway '{gateway}' must be the gateway's https origin, e.g. https://zowe.example.com:7554.");
+        }
+
+        var clientId = result.GetRequiredValue(_clientId);
+        return new ClientSpec(
+            clientId,
+            ClientKind.Confidential,
+            [OpenIddict.Abstractions.OpenIddictConstants.GrantTypes.AuthorizationCode],
+            [$"{uri.GetLeftPart(UriPartial.Authority)}/gateway/login/oauth2/code/{Uri.EscapeDataString(clientId)}"],
+            [],
+            ["openid", "profile", "email"],
+            RequirePkce: false,
+            RequireConsent: result.GetValue(_consent),
+            DisplayName: result.GetValue(_displayName) ?? "Zowe API ML gateway",
+            MfaPolicy: result.GetValue(_mfaPolicy) ?? Mfa.ClientMfaPolicy.MultiFactor);
     }
 
     private static Microsoft.IdentityModel.Tokens.JsonWebKeySet? ReadJsonWebKeySet(FileInfo? file)

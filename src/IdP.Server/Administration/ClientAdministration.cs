@@ -50,7 +50,7 @@ public sealed class ClientAdministration(
     public static readonly IReadOnlySet<string> BuiltInScopes = new HashSet<string>(StringComparer.Ordinal)
     {
         OpenIddictConstants.Scopes.OpenId, OpenIddictConstants.Scopes.Profile,
-        OpenIddictConstants.Scopes.Email, OpenIddictConstants.Scopes.OfflineAccess,
+        OpenIddictConstants.Scopes.Email, OpenIddictConstants.Scopes.OfflineAccess, Mainframe.MainframeOptions.Scope,
     };
 
     private static readonly HashSet<string> KnownGrantTypes = new(StringComparer.Ordinal)

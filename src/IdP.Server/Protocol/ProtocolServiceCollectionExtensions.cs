@@ -15,6 +15,10 @@ public static class ProtocolServiceCollectionExtensions
             .Bind(configuration.GetSection(IdpServerOptions.SectionName))
             .ValidateDataAnnotations()
             .ValidateOnStart();
+        services.AddOptions<Mainframe.MainframeOptions>()
+            .Bind(configuration.GetSection(Mainframe.MainframeOptions.SectionName))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
         services.AddOptions<TokenOptions>()
             .Bind(configuration.GetSection(TokenOptions.SectionName))
             .ValidateDataAnnotations()
@@ -43,7 +47,7 @@ public static class ProtocolServiceCollectionExtensions
                        .AllowDeviceAuthorizationFlow();
 
                 // Scopes and claims advertised in the discovery document. API scopes are added with `idp scopes add`.
-                options.RegisterScopes(Scopes.OpenId, Scopes.Profile, Scopes.Email, Scopes.OfflineAccess);
+                options.RegisterScopes(Scopes.OpenId, Scopes.Profile, Scopes.Email, Scopes.OfflineAccess, Mainframe.MainframeOptions.Scope);
                 options.RegisterClaims(
                     Claims.Subject, Claims.Name, Claims.PreferredUsername, Claims.Email, Claims.EmailVerified,
                     Claims.AuthenticationTime, Claims.AuthenticationMethodReference, Claims.AuthenticationContextReference);

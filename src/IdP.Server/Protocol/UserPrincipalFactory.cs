@@ -13,7 +13,8 @@ namespace IdP.Server.Protocol;
 /// Builds the principals OpenIddict turns into tokens, and decides which claim goes into which token.
 /// Every claim gets an explicit destination: nothing leaks into a token by default.
 /// </summary>
-public sealed class UserPrincipalFactory(IOpenIddictScopeManager scopeManager, IOptions<TokenOptions> tokens)
+public sealed class UserPrincipalFactory(
+    IOpenIddictScopeManager scopeManager, IOptions<TokenOptions> tokens, IOptions<Mainframe.MainframeOptions> mainframe, Data.IdpDbContext db)
 {
     /// <summary>A principal for a user (authorization code, refresh token and device flows).</summary>
     public async Task<ClaimsPrincipal> CreateForUserAsync(
@@ -38,6 +39,7 @@ public sealed class UserPrincipalFactory(IOpenIddictScopeManager scopeManager, I
 
         identity.SetScopes(scopes);
         await SetAudiencesAsync(identity, cancellationToken);
+        await AddMainframeUserIdAsync(identity, user.Id, cancellationToken);
         identity.SetDestinations(claim => UserClaimDestinations(claim, identity));
         return new ClaimsPrincipal(identity);
     }
@@ -51,8 +53,28 @@ public sealed class UserPrincipalFactory(IOpenIddictScopeManager scopeManager, I
                 .SetClaim(Claims.Name, displayName ?? clientId);
         identity.SetScopes(scopes);
         await SetAudiencesAsync(identity, cancellationToken);
+        await AddMainframeUserIdAsync(identity, clientId, cancellationToken);
         identity.SetDestinations(_ => [Destinations.AccessToken]);
         return new ClaimsPrincipal(identity);
+    }
+
+    /// <summary>
+    /// With the <c>mainframe</c> scope and a configured registry, the mapped user ID for resource servers that trust
+    /// IdP directly. No mapping, no claim: the absence never stands for a default user.
+    /// </summary>
+    private async Task AddMainframeUserIdAsync(ClaimsIdentity identity, string subject, CancellationToken cancellationToken)
+    {
+        if (!identity.HasScope(Mainframe.MainframeOptions.Scope) || mainframe.Value.TokenClaimRegistry is not { } registry)
+        {
+            return;
+        }
+
+        var userId = await Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.FirstOrDefaultAsync(
+            db.IdentityMappings.Where(m => m.DistributedId == subject && m.Registry == registry).Select(m => m.MainframeUserId), cancellationToken);
+        if (userId is not null)
+        {
+            identity.SetClaim(Mainframe.MainframeOptions.UserIdClaim, userId);
+        }
     }
 
     /// <summary>The access token's <c>aud</c>: the resources behind the granted API scopes, or the default audience.</summary>
@@ -78,6 +100,10 @@ public sealed class UserPrincipalFactory(IOpenIddictScopeManager scopeManager, I
             case Claims.AuthenticationContextReference:
                 yield return Destinations.AccessToken;
                 yield return Destinations.IdentityToken;
+                yield break;
+
+            case Mainframe.MainframeOptions.UserIdClaim:
+                yield return Destinations.AccessToken;
                 yield break;
 
             case Claims.Name or Claims.PreferredUsername when identity.HasScope(Scopes.Profile):

@@ -23,6 +23,7 @@ public sealed class SampleSettingsTests
         { DemoOptions.SectionName, typeof(DemoOptions) },
         { IdP.Server.Mfa.MfaOptions.SectionName, typeof(IdP.Server.Mfa.MfaOptions) },
         { PasskeyOptions.SectionName, typeof(PasskeyOptions) },
+        { IdP.Server.Mainframe.MainframeOptions.SectionName, typeof(IdP.Server.Mainframe.MainframeOptions) },
     };
 
     [Theory]

@@ -38,7 +38,7 @@ public sealed class DiscoveryTests(IdpFactory idp) : IClassFixture<IdpFactory>
         Assert.Equal(["RS256"], Strings(document, "id_token_signing_alg_values_supported"));
         Assert.Equivalent(new[] { "authorization_code", "refresh_token", "client_credentials", "urn:ietf:params:oauth:grant-type:device_code" },
             Strings(document, "grant_types_supported"), strict: true);
-        Assert.Equivalent(new[] { "openid", "profile", "email", "offline_access", "zowe" }, Strings(document, "scopes_supported"), strict: true);
+        Assert.Equivalent(new[] { "openid", "profile", "email", "offline_access", "mainframe", "zowe" }, Strings(document, "scopes_supported"), strict: true);
         Assert.Contains("client_secret_basic", Strings(document, "token_endpoint_auth_methods_supported"));
         Assert.Contains("client_secret_post", Strings(document, "token_endpoint_auth_methods_supported"));
         Assert.DoesNotContain("select_account", Strings(document, "prompt_values_supported"));

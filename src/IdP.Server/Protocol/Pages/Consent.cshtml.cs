@@ -52,6 +52,7 @@ public sealed class ConsentModel(IOpenIddictApplicationManager applications, Use
         OpenIddictConstants.Scopes.Profile => "Your name and user name",
         OpenIddictConstants.Scopes.Email => "Your e-mail address",
         OpenIddictConstants.Scopes.OfflineAccess => "Access while you are away (refresh tokens)",
+        Mainframe.MainframeOptions.Scope => "Your mainframe user ID",
         _ => $"The API scope '{scope}'",
     };
 }
