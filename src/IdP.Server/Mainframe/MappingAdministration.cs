@@ -243,6 +243,10 @@ public sealed class MappingAdministration(
     private async Task<IdpUser?> FindUserAsync(string subject)
         => await users.FindByNameAsync(subject) ?? await users.FindByEmailAsync(subject) ?? await users.FindByIdAsync(subject);
 
-    /// <summary>Keeps a refusal to one readable line when the offending value is hundreds of bytes long.</summary>
-    private static string Shorten(string value) => value.Length <= 40 ? value : value[..37] + "...";
+    /// <summary>Keeps a refusal to one readable line: control characters shown as '?', long values cut short.</summary>
+    private static string Shorten(string value)
+    {
+        var visible = string.Concat(value.Select(c => char.IsControl(c) ? '?' : c));
+        return visible.Length <= 40 ? visible : visible[..37] + "...";
+    }
 }
