@@ -32,6 +32,9 @@ public sealed class CommandOutput(TextWriter writer, bool json)
 
     public void Line(string text = "") => writer.WriteLine(text);
 
+    /// <summary>Text written as it is, for output that is itself a document (exported ESM commands).</summary>
+    public void Text(string text) => writer.Write(text);
+
     /// <summary><c>key: value</c> lines with the values aligned.</summary>
     public void Fields(params (string Key, string? Value)[] fields)
     {

@@ -12,6 +12,9 @@ public static partial class MainframeNames
     /// <summary>API ML limits the registry name to 255 bytes.</summary>
     public const int MaxRegistryBytes = 255;
 
+    /// <summary>RACF's WITHLABEL and Top Secret's IDLABEL hold at most 32 bytes.</summary>
+    public const int MaxLabelBytes = 32;
+
     /// <summary>The upper-cased user ID, or null when it is not 1-8 of A-Z 0-9 # $ @ starting with a non-digit.</summary>
     public static string? NormalizeUserId(string? value)
     {
@@ -24,6 +27,9 @@ public static partial class MainframeNames
 
     public static bool IsValidRegistry(string? value)
         => !string.IsNullOrWhiteSpace(value) && Encoding.UTF8.GetByteCount(value) <= MaxRegistryBytes && !value.Any(char.IsControl);
+
+    public static bool IsValidLabel(string? value)
+        => !string.IsNullOrWhiteSpace(value) && Encoding.UTF8.GetByteCount(value) <= MaxLabelBytes && !value.Any(char.IsControl);
 
     [GeneratedRegex("^[A-Z#$@][A-Z0-9#$@]{0,7}$", RegexOptions.CultureInvariant)]
     private static partial Regex UserIdPattern();
