@@ -2,6 +2,7 @@ using IdP.Server.Accounts;
 using IdP.Server.Administration;
 using IdP.Server.Data;
 using IdP.Server.Keys;
+using IdP.Server.Mainframe.Mapper;
 using IdP.Server.Mfa;
 using IdP.Server.Mfa.Passkeys;
 using IdP.Server.Protocol;
@@ -32,6 +33,7 @@ public static class IdpHostBuilderExtensions
         services.AddIdpPasskeys(configuration);
         services.AddIdpProtocolEndpoints();
         services.AddIdpAdministration(configuration);
+        services.AddIdpMapper(configuration);
 
         // Data Protection keys live in the database, so every instance can read cookies and protected keys.
         services.AddDataProtection()
@@ -63,6 +65,7 @@ public static class IdpHostBuilderExtensions
         app.MapRazorPages();
         app.MapIdpProtocolEndpoints();
         app.MapIdpPasskeyEndpoints();
+        app.MapIdpMapper();
         return app;
     }
 }

@@ -4,6 +4,7 @@ using IdP.Server.Accounts;
 using IdP.Server.Administration;
 using IdP.Server.Data;
 using IdP.Server.Keys;
+using IdP.Server.Mainframe.Mapper;
 using IdP.Server.Mfa.Passkeys;
 using IdP.Server.Protocol;
 using Microsoft.Extensions.Configuration;
@@ -24,6 +25,7 @@ public sealed class SampleSettingsTests
         { IdP.Server.Mfa.MfaOptions.SectionName, typeof(IdP.Server.Mfa.MfaOptions) },
         { PasskeyOptions.SectionName, typeof(PasskeyOptions) },
         { IdP.Server.Mainframe.MainframeOptions.SectionName, typeof(IdP.Server.Mainframe.MainframeOptions) },
+        { MapperOptions.SectionName, typeof(MapperOptions) },
     };
 
     [Theory]

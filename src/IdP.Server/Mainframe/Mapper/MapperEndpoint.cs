@@ -1,0 +1,163 @@
+using System.Net.Mime;
+using System.Text;
+using System.Text.Json;
+using IdP.Server.Data;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Net.Http.Headers;
+
+namespace IdP.Server.Mainframe.Mapper;
+
+/// <summary>
+/// <c>POST /zss/api/v1/certificate/dn</c> with <c>{"dn":"…","registry":"…"}</c>: what API ML's external identity
+/// mapper calls (its default <c>identityMapperUrl</c> path) to turn a token's distributed identity into a user ID.
+/// </summary>
+internal sealed partial class MapperEndpoint(
+    MapperCallerAuthenticator callers, MappingLookup lookup, IdpDbContext db, ILogger<MapperEndpoint> logger)
+{
+    public const string Path = "/zss/api/v1/certificate/dn";
+
+    /// <summary>Two short strings fit many times over; anything bigger is not a mapping request.</summary>
+    public const int MaxBodyBytes = 4096;
+
+    public async Task<IResult> HandleAsync(HttpContext context)
+    {
+        // Authenticate before reading the body: an unknown caller learns nothing, not even whether its input parses.
+        var caller = await callers.AuthenticateAsync(context);
+        if (caller is null)
+        {
+            return Answer(StatusCodes.Status401Unauthorized, ZssMappingResult.Failed(ZssMappingResult.NotAuthorized));
+        }
+
+        var (input, problem) = await ReadAsync(context);
+        if (input is null)
+        {
+            LogBadRequest(logger, caller.Kind, caller.Name, problem);
+            return problem == "body too large"
+                ? Answer(StatusCodes.Status413PayloadTooLarge, ZssMappingResult.Failed(ZssMappingResult.BadParameter))
+                : Answer(StatusCodes.Status400BadRequest, ZssMappingResult.Failed(ZssMappingResult.BadParameter));
+        }
+
+        var (dn, registry) = input.Value;
+        if (string.IsNullOrWhiteSpace(dn) || string.IsNullOrWhiteSpace(registry))
+        {
+            LogBlank(logger, caller.Kind, caller.Name);
+            return Answer(StatusCodes.Status401Unauthorized, ZssMappingResult.Failed(ZssMappingResult.BadParameter));
+        }
+
+        // API ML refuses these itself (246 bytes for the distributed id, 255 for the registry); a caller that sends
+        // more is broken, not unlucky, so it gets a 400 rather than "not mapped".
+        if (!MainframeNames.IsValidDistributedId(dn) || !MainframeNames.IsValidRegistry(registry))
+        {
+            LogBadRequest(logger, caller.Kind, caller.Name, "dn or registry too long or has control characters");
+            return Answer(StatusCodes.Status400BadRequest, ZssMappingResult.Failed(ZssMappingResult.BadParameter));
+        }
+
+        var (userId, cached) = await lookup.FindAsync(db, dn, registry, context.RequestAborted);
+        if (userId is null)
+        {
+            LogNotMapped(logger, caller.Kind, caller.Name, dn, registry, cached);
+            return Answer(StatusCodes.Status401Unauthorized, ZssMappingResult.Failed(ZssMappingResult.NoMapping));
+        }
+
+        LogMapped(logger, caller.Kind, caller.Name, dn, registry, userId, cached);
+        return Answer(StatusCodes.Status200OK, ZssMappingResult.Mapped(userId));
+    }
+
+    private static IResult Answer(int status, ZssMappingResult body)
+        => Results.Json(body, ZssJsonContext.Default.ZssMappingResult, MediaTypeNames.Application.Json, status);
+
+    /// <summary>The request's dn and registry (null when absent), or why the body is not a mapping request.</summary>
+    private static async Task<((string? Dn, string? Registry)? Input, string Problem)> ReadAsync(HttpContext context)
+    {
+        if (!MediaTypeHeaderValue.TryParse(context.Request.ContentType, out var contentType)
+            || !contentType.MediaType.Equals(MediaTypeNames.Application.Json, StringComparison.OrdinalIgnoreCase)
+            || (contentType.Charset.HasValue && !contentType.Charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase)))
+        {
+            return (null, "content type is not application/json");
+        }
+
+        if (context.Request.ContentLength > MaxBodyBytes)
+        {
+            return (null, "body too large");
+        }
+
+        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
+        {
+            limit.MaxRequestBodySize = MaxBodyBytes;
+        }
+
+        // Read at most one byte past the limit, so a chunked body cannot make us buffer more.
+        var buffer = new byte[MaxBodyBytes + 1];
+        var length = 0;
+        try
+        {
+            int read;
+            while (length < buffer.Length && (read = await context.Request.Body.ReadAsync(buffer.AsMemory(length), context.RequestAborted)) > 0)
+            {
+                length += read;
+            }
+        }
+        catch (BadHttpRequestException)
+        {
+            return (null, "body too large");
+        }
+
+        if (length > MaxBodyBytes)
+        {
+            return (null, "body too large");
+        }
+
+        try
+        {
+            using var document = JsonDocument.Parse(buffer.AsMemory(0, length));
+            if (document.RootElement.ValueKind != JsonValueKind.Object)
+            {
+                return (null, "body is not a JSON object");
+            }
+
+            if (!TryGetString(document.RootElement, "dn", out var dn) || !TryGetString(document.RootElement, "registry", out var registry))
+            {
+                return (null, "dn and registry must be strings");
+            }
+
+            return ((dn, registry), "");
+        }
+        catch (JsonException)
+        {
+            return (null, "body is not valid JSON");
+        }
+        catch (ArgumentException)
+        {
+            return (null, "body is not valid UTF-8"); // Utf8JsonReader reports invalid UTF-8 this way in some versions
+        }
+    }
+
+    private static bool TryGetString(JsonElement body, string name, out string? value)
+    {
+        value = null;
+        if (!body.TryGetProperty(name, out var property) || property.ValueKind == JsonValueKind.Null)
+        {
+            return true; // absent counts as blank: reason 44, as ZSS answers
+        }
+
+        if (property.ValueKind != JsonValueKind.String)
+        {
+            return false;
+        }
+
+        value = property.GetString();
+        return true;
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Identity mapper ({CallerKind} {Caller}): {Dn} in {Registry} maps to {UserId} (cached: {Cached})")]
+    private static partial void LogMapped(ILogger logger, string callerKind, string caller, string dn, string registry, string userId, bool cached);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Identity mapper ({CallerKind} {Caller}): {Dn} in {Registry} is not mapped (cached: {Cached})")]
+    private static partial void LogNotMapped(ILogger logger, string callerKind, string caller, string dn, string registry, bool cached);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Identity mapper ({CallerKind} {Caller}): blank dn or registry")]
+    private static partial void LogBlank(ILogger logger, string callerKind, string caller);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Identity mapper ({CallerKind} {Caller}): bad request: {Problem}")]
+    private static partial void LogBadRequest(ILogger logger, string callerKind, string caller, string problem);
+}
