@@ -35,9 +35,10 @@ public static class KeyServiceCollectionExtensions
 /// Hands the published keys to OpenIddict: the JWKS lists them and IdP validates its own tokens with them.
 /// </summary>
 /// <remarks>
-/// Runs again whenever <see cref="SigningKeyRing"/> swaps its snapshot and clears OpenIddict's options caches;
-/// between swaps the cached options are correct because the set of published keys only changes at a reload.
-/// Which key signs is decided per token by <see cref="SignWithActiveKey"/>, not by this list's order.
+/// Runs again whenever <see cref="SigningKeyRing"/> swaps its snapshot and clears OpenIddict's options caches, so
+/// the cached options (and the validation options built from them) hold the keys of the latest reload. Anything that
+/// depends on the clock is decided per request instead: which key signs (<see cref="SignWithActiveKey"/>, not this
+/// list's order) and whether an expired key is still listed (<see cref="PublishUnexpiredKeysOnly"/>).
 /// </remarks>
 internal sealed class KeyRingServerOptionsSetup(SigningKeyRing ring) : IConfigureOptions<OpenIddictServerOptions>
 {
