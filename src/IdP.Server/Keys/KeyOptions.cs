@@ -26,6 +26,18 @@ public sealed class KeyOptions : IValidatableObject
     [AllowedValues(2048, 3072, 4096)]
     public int RsaKeySize { get; set; } = 2048;
 
+    /// <summary>
+    /// How long a rotated key is published in the JWKS before it signs. Relying parties that cache the JWKS must
+    /// have refetched it by then: the mainframe gateway refreshes hourly and does not refetch on an unknown kid.
+    /// </summary>
+    public TimeSpan PrePublicationDelay { get; set; } = TimeSpan.FromMinutes(75);
+
+    /// <summary>Scheduled rotation: a new key once the active one is this old. <c>00:00:00</c> turns it off.</summary>
+    public TimeSpan RotationInterval { get; set; } = TimeSpan.FromDays(90);
+
+    /// <summary>How often each instance rereads the keys from the database (it also does so when a key activates or expires).</summary>
+    public TimeSpan RefreshInterval { get; set; } = TimeSpan.FromMinutes(1);
+
     /// <summary>With <see cref="KeySource.Certificates"/>: PKCS#12 files, the first being the active signing key.</summary>
     public List<CertificateFileOptions> Certificates { get; set; } = [];
 
@@ -36,6 +48,25 @@ public sealed class KeyOptions : IValidatableObject
             yield return new ValidationResult(
                 "Keys:Certificates must name at least one PKCS#12 file when Keys:Source is Certificates.",
                 [nameof(Certificates)]);
+        }
+
+        if (PrePublicationDelay < TimeSpan.Zero)
+        {
+            yield return new ValidationResult("Keys:PrePublicationDelay must not be negative; the default 01:15:00 outlasts the gateway's hourly JWKS refresh.", [nameof(PrePublicationDelay)]);
+        }
+
+        if (RotationInterval < TimeSpan.Zero)
+        {
+            yield return new ValidationResult("Keys:RotationInterval must be a duration such as 90.00:00:00, or 00:00:00 to turn scheduled rotation off.", [nameof(RotationInterval)]);
+        }
+        else if (RotationInterval > TimeSpan.Zero && RotationInterval <= PrePublicationDelay)
+        {
+            yield return new ValidationResult("Keys:RotationInterval must be longer than Keys:PrePublicationDelay.", [nameof(RotationInterval)]);
+        }
+
+        if (RefreshInterval <= TimeSpan.Zero)
+        {
+            yield return new ValidationResult("Keys:RefreshInterval must be a positive duration such as 00:01:00.", [nameof(RefreshInterval)]);
         }
 
         for (var i = 0; i < Certificates.Count; i++)

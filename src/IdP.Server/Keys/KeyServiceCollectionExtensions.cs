@@ -12,15 +12,34 @@ public static class KeyServiceCollectionExtensions
             .ValidateDataAnnotations()
             .ValidateOnStart();
 
+        services.AddSingleton<SigningKeyFactory>();
         services.AddSingleton<SigningKeyRing>();
+        services.AddScoped<KeyRotation>();
 
-        // OpenIddict reads its credentials from its options; they are filled from the ring loaded at start-up.
+        // Registered after StartupInitializer, which loads the ring first (hosted services start in order).
+        services.AddHostedService<KeyMaintenanceService>();
+
+        // OpenIddict publishes and validates with the ring's keys (rebuilt when the ring changes) and signs with
+        // the key active at the moment it signs.
         services.AddSingleton<IConfigureOptions<OpenIddictServerOptions>, KeyRingServerOptionsSetup>();
+        services.AddOpenIddict().AddServer(options =>
+        {
+            options.AddEventHandler(SignWithActiveKey.Descriptor);
+            options.AddEventHandler(PublishUnexpiredKeysOnly.Descriptor);
+        });
         return services;
     }
 }
 
-/// <summary>Hands the persistent keys to OpenIddict (signing, encryption and the JWKS it publishes).</summary>
+/// <summary>
+/// Hands the published keys to OpenIddict: the JWKS lists them and IdP validates its own tokens with them.
+/// </summary>
+/// <remarks>
+/// Runs again whenever <see cref="SigningKeyRing"/> swaps its snapshot and clears OpenIddict's options caches, so
+/// the cached options (and the validation options built from them) hold the keys of the latest reload. Anything that
+/// depends on the clock is decided per request instead: which key signs (<see cref="SignWithActiveKey"/>, not this
+/// list's order) and whether an expired key is still listed (<see cref="PublishUnexpiredKeysOnly"/>).
+/// </remarks>
 internal sealed class KeyRingServerOptionsSetup(SigningKeyRing ring) : IConfigureOptions<OpenIddictServerOptions>
 {
     public void Configure(OpenIddictServerOptions options)

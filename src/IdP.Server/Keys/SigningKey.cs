@@ -30,6 +30,10 @@ public sealed class SigningKey
 
     public DateTimeOffset? ExpiresAt { get; set; }
 
+    public bool IsSigningAt(DateTimeOffset now) => KeySchedule.IsSigning(ActivatesAt, RetiresAt, now);
+
+    public bool IsPublishedAt(DateTimeOffset now) => KeySchedule.IsPublished(ExpiresAt, now);
+
     public const string SignatureUse = "sig";
     public const string EncryptionUse = "enc";
 }

@@ -1,83 +1,111 @@
-using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using IdP.Server.Data;
-using Microsoft.AspNetCore.DataProtection;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.Tokens;
+using OpenIddict.Server;
+using OpenIddict.Validation;
 
 namespace IdP.Server.Keys;
-
-/// <summary>A key as the administrator sees it (<c>idp keys list</c>): no private material.</summary>
-public sealed record KeyInfo(
-    string Kid, string Use, string Algorithm, int KeySize, string Source,
-    DateTimeOffset CreatedAt, DateTimeOffset ActivatesAt, DateTimeOffset? RetiresAt, DateTimeOffset? ExpiresAt);
-
-/// <summary>The keys in force at one moment: what OpenIddict signs and encrypts with and publishes.</summary>
-public sealed record KeyRingSnapshot(
-    IReadOnlyList<SigningCredentials> Signing,
-    IReadOnlyList<EncryptingCredentials> Encryption,
-    IReadOnlyList<KeyInfo> Keys);
 
 /// <summary>
 /// Loads IdP's persistent token keys: generated RSA keys stored in the database under Data Protection, or
 /// PKCS#12 files. Never development certificates or ephemeral keys: tokens must verify across restarts.
 /// </summary>
 /// <remarks>
-/// Note: the ring keeps an immutable snapshot so that a later rotation can swap it atomically; the key
-/// dates (<see cref="SigningKey.ActivatesAt"/>, <see cref="SigningKey.ExpiresAt"/>) already carry a schedule.
+/// The ring holds an immutable snapshot of the published keys and swaps it when a reload finds a different set
+/// (another instance or <c>idp keys rotate</c> added one, or one expired). OpenIddict builds its options, and with
+/// them the JWKS and the keys it validates its own tokens with, from the snapshot once and caches them; so a swap
+/// clears those caches and the next request rebuilds them (see <see cref="KeyRingServerOptionsSetup"/>).
 /// </remarks>
 public sealed class SigningKeyRing(
     IServiceScopeFactory scopeFactory,
-    IDataProtectionProvider dataProtection,
+    SigningKeyFactory factory,
     IOptions<KeyOptions> options,
+    IOptionsMonitorCache<OpenIddictServerOptions> serverOptionsCache,
+    IOptionsMonitorCache<OpenIddictValidationOptions> validationOptionsCache,
     TimeProvider time,
     ILogger<SigningKeyRing> logger)
 {
-    private const string ProtectorPurpose = "IdP.Keys.SigningKey.v1";
-    private volatile KeyRingSnapshot? _snapshot;
+    // The snapshot and what it was built from, swapped together. Two reloads racing build the same thing.
+    private sealed record Loaded(KeyRingSnapshot Snapshot, string Fingerprint);
 
-    public KeyRingSnapshot Current => _snapshot
+    private volatile Loaded? _loaded;
+
+    public KeyRingSnapshot Current => _loaded?.Snapshot
         ?? throw new InvalidOperationException("The key ring was read before start-up loaded it.");
 
     /// <summary>Creates the first keys if the database has none, then loads the ring.</summary>
     public async Task InitializeAsync(CancellationToken cancellationToken = default)
     {
-        await using var scope = scopeFactory.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<IdpDbContext>();
-        var keyOptions = options.Value;
+        await using (var scope = scopeFactory.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<IdpDbContext>();
+            var keyOptions = options.Value;
+            var now = time.GetUtcNow();
+            var stored = await db.SigningKeys.AsNoTracking().ToListAsync(cancellationToken);
+
+            if (keyOptions.Source == KeySource.Database &&
+                !stored.Any(k => k.Use == SigningKey.SignatureUse && k.Algorithm == keyOptions.Algorithm && k.IsSigningAt(now)))
+            {
+                var key = factory.CreateRsaKey(keyOptions.Algorithm, keyOptions.RsaKeySize, now, now);
+                db.SigningKeys.Add(key);
+                logger.LogInformation("Generated signing key {Kid} ({Algorithm}, RSA-{Size})", key.Id, key.Algorithm, key.KeySize);
+            }
+
+            // Authorization codes, refresh tokens and device codes are encrypted (they are only read by IdP itself).
+            if (!stored.Any(k => k.Use == SigningKey.EncryptionUse && k.IsSigningAt(now)))
+            {
+                var key = factory.CreateEncryptionKey(now);
+                db.SigningKeys.Add(key);
+                logger.LogInformation("Generated token encryption key {Kid}", key.Id);
+            }
+
+            await db.SaveChangesAsync(cancellationToken);
+        }
+
+        await ReloadAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// Rereads the keys from the database and swaps the snapshot if the published set or a date changed.
+    /// Returns whether it did. Private material is only decrypted for keys the ring does not hold yet.
+    /// </summary>
+    public async Task<bool> ReloadAsync(CancellationToken cancellationToken = default)
+    {
+        List<SigningKey> stored;
+        await using (var scope = scopeFactory.CreateAsyncScope())
+        {
+            stored = await scope.ServiceProvider.GetRequiredService<IdpDbContext>().SigningKeys.AsNoTracking().ToListAsync(cancellationToken);
+        }
+
         var now = time.GetUtcNow();
-
-        var stored = await db.SigningKeys.AsNoTracking().ToListAsync(cancellationToken);
-
-        if (keyOptions.Source == KeySource.Database &&
-            !stored.Any(k => k.Use == SigningKey.SignatureUse && k.Algorithm == keyOptions.Algorithm && IsSigning(k, now)))
+        var published = stored.Where(k => k.IsPublishedAt(now)).ToList();
+        var fingerprint = string.Join(";", published.OrderBy(k => k.Id, StringComparer.Ordinal)
+            .Select(k => FormattableString.Invariant($"{k.Id}|{k.ActivatesAt:O}|{k.RetiresAt:O}|{k.ExpiresAt:O}")));
+        var previous = _loaded;
+        if (previous is not null && fingerprint == previous.Fingerprint)
         {
-            var key = CreateRsaKey(keyOptions.Algorithm, keyOptions.RsaKeySize, now);
-            db.SigningKeys.Add(key);
-            stored.Add(key);
-            logger.LogInformation("Generated signing key {Kid} ({Algorithm}, RSA-{Size})", key.Id, key.Algorithm, key.KeySize);
+            return false;
         }
 
-        // Authorization codes, refresh tokens and device codes are encrypted (they are only read by IdP itself).
-        if (!stored.Any(k => k.Use == SigningKey.EncryptionUse && IsSigning(k, now)))
-        {
-            var key = CreateEncryptionKey(now);
-            db.SigningKeys.Add(key);
-            stored.Add(key);
-            logger.LogInformation("Generated token encryption key {Kid}", key.Id);
-        }
+        var snapshot = BuildSnapshot(published, options.Value, now, previous?.Snapshot);
+        _loaded = new Loaded(snapshot, fingerprint);
 
-        await db.SaveChangesAsync(cancellationToken);
-        _snapshot = BuildSnapshot(stored, keyOptions, now);
+        // OpenIddict rebuilds its options (JWKS, validation keys) from the new snapshot on the next request.
+        serverOptionsCache.Clear();
+        validationOptionsCache.Clear();
+        logger.LogInformation("Loaded token keys: {Kids}", string.Join(", ", snapshot.SigningKeys.Select(k => $"{k.Kid} ({k.Info.State})")));
+        return true;
     }
 
     /// <summary>All keys, for <c>idp keys list</c>, without loading any private material into OpenIddict.</summary>
     public async Task<IReadOnlyList<KeyInfo>> ListAsync(IdpDbContext db, CancellationToken cancellationToken = default)
     {
+        var now = time.GetUtcNow();
         var keys = (await db.SigningKeys.AsNoTracking().ToListAsync(cancellationToken))
             .Where(k => options.Value.Source == KeySource.Database || k.Use == SigningKey.EncryptionUse)
-            .Select(k => new KeyInfo(k.Id, k.Use, k.Algorithm, k.KeySize, "database", k.CreatedAt, k.ActivatesAt, k.RetiresAt, k.ExpiresAt))
+            .Select(k => ToInfo(k, now))
             .ToList();
 
         if (options.Value.Source == KeySource.Certificates)
@@ -88,44 +116,35 @@ public sealed class SigningKeyRing(
         return [.. keys.OrderBy(k => k.Use).ThenByDescending(k => k.ActivatesAt)];
     }
 
-    private KeyRingSnapshot BuildSnapshot(IReadOnlyList<SigningKey> stored, KeyOptions keyOptions, DateTimeOffset now)
+    public static KeyInfo ToInfo(SigningKey k, DateTimeOffset now)
+        => new(k.Id, KeySchedule.StateAt(k.ActivatesAt, k.RetiresAt, k.ExpiresAt, now), k.Use, k.Algorithm, k.KeySize, "database",
+            k.CreatedAt, k.ActivatesAt, k.RetiresAt, k.ExpiresAt);
+
+    private KeyRingSnapshot BuildSnapshot(IReadOnlyList<SigningKey> published, KeyOptions keyOptions, DateTimeOffset now, KeyRingSnapshot? previous)
     {
-        var protector = dataProtection.CreateProtector(ProtectorPurpose);
-        var signing = new List<SigningCredentials>();
+        var signing = new List<PublishedKey>();
         var encryption = new List<EncryptingCredentials>();
-        var infos = new List<KeyInfo>();
 
         if (keyOptions.Source == KeySource.Certificates)
         {
-            foreach (var (credentials, info) in LoadCertificates(keyOptions))
-            {
-                signing.Add(credentials);
-                infos.Add(info);
-            }
+            signing.AddRange(LoadCertificates(keyOptions).Select(c => new PublishedKey(c.Credentials, c.Info, Scheduled: false)));
         }
 
-        // The key that signs now comes first: OpenIddict signs with the first usable credentials.
-        foreach (var key in stored.Where(k => IsPublished(k, now)).OrderByDescending(k => IsSigning(k, now)).ThenByDescending(k => k.ActivatesAt))
+        // Keys already loaded keep their credentials: no decryption every refresh, and OpenIddict sees the same objects.
+        var known = previous?.SigningKeys.Where(k => k.Scheduled).ToDictionary(k => k.Kid, k => k.Credentials, StringComparer.Ordinal) ?? [];
+
+        // The key that signs now comes first, for OpenIddict's own pick (it is pinned per token anyway).
+        foreach (var key in published.OrderByDescending(k => k.IsSigningAt(now)).ThenByDescending(k => k.ActivatesAt))
         {
-            var material = Convert.FromBase64String(protector.Unprotect(key.ProtectedKeyMaterial));
-            if (key.Use == SigningKey.SignatureUse)
+            if (key.Use == SigningKey.EncryptionUse)
             {
-                if (keyOptions.Source != KeySource.Database)
-                {
-                    continue;
-                }
-
-                var rsa = RSA.Create();
-                rsa.ImportPkcs8PrivateKey(material, out _);
-                signing.Add(new SigningCredentials(new RsaSecurityKey(rsa) { KeyId = key.Id }, ToSecurityAlgorithm(key.Algorithm)));
+                encryption.Add(factory.ToEncryptingCredentials(key));
             }
-            else
+            else if (keyOptions.Source == KeySource.Database)
             {
-                var symmetric = new SymmetricSecurityKey(material) { KeyId = key.Id };
-                encryption.Add(new EncryptingCredentials(symmetric, SecurityAlgorithms.Aes256KW, SecurityAlgorithms.Aes256CbcHmacSha512));
+                var credentials = known.TryGetValue(key.Id, out var loaded) ? loaded : factory.ToSigningCredentials(key);
+                signing.Add(new PublishedKey(credentials, ToInfo(key, now), Scheduled: true));
             }
-
-            infos.Add(new KeyInfo(key.Id, key.Use, key.Algorithm, key.KeySize, "database", key.CreatedAt, key.ActivatesAt, key.RetiresAt, key.ExpiresAt));
         }
 
         if (signing.Count == 0)
@@ -133,50 +152,7 @@ public sealed class SigningKeyRing(
             throw new InvalidOperationException("No signing key is available: check the Keys settings.");
         }
 
-        return new KeyRingSnapshot(signing, encryption, infos);
-    }
-
-    private SigningKey CreateRsaKey(string algorithm, int size, DateTimeOffset now)
-    {
-        using var rsa = RSA.Create(size);
-        var kid = Thumbprint(new RsaSecurityKey(rsa.ExportParameters(false)));
-        return new SigningKey
-        {
-            Id = kid,
-            Use = SigningKey.SignatureUse,
-            Algorithm = algorithm,
-            KeySize = size,
-            ProtectedKeyMaterial = Protect(rsa.ExportPkcs8PrivateKey()),
-            CreatedAt = now,
-            ActivatesAt = now,
-        };
-    }
-
-    private SigningKey CreateEncryptionKey(DateTimeOffset now)
-    {
-        var material = RandomNumberGenerator.GetBytes(32);
-        return new SigningKey
-        {
-            Id = Base64UrlEncoder.Encode(RandomNumberGenerator.GetBytes(16)),
-            Use = SigningKey.EncryptionUse,
-            Algorithm = SecurityAlgorithms.Aes256KW,
-            KeySize = 256,
-            ProtectedKeyMaterial = Protect(material),
-            CreatedAt = now,
-            ActivatesAt = now,
-        };
-    }
-
-    private string Protect(byte[] material)
-    {
-        try
-        {
-            return dataProtection.CreateProtector(ProtectorPurpose).Protect(Convert.ToBase64String(material));
-        }
-        finally
-        {
-            CryptographicOperations.ZeroMemory(material);
-        }
+        return new KeyRingSnapshot(signing, encryption);
     }
 
     private static IEnumerable<(SigningCredentials Credentials, KeyInfo Info)> LoadCertificates(KeyOptions keyOptions)
@@ -187,27 +163,10 @@ public sealed class SigningKeyRing(
             var rsa = certificate.GetRSAPrivateKey()
                 ?? throw new InvalidOperationException($"Keys:Certificates: '{file.Path}' has no RSA private key; the gateway accepts RSA keys only.");
             var key = new RsaSecurityKey(rsa);
-            key.KeyId = Thumbprint(new RsaSecurityKey(rsa.ExportParameters(false)));
-            var info = new KeyInfo(key.KeyId, SigningKey.SignatureUse, keyOptions.Algorithm, rsa.KeySize, "file:" + file.Path,
+            key.KeyId = SigningKeyFactory.Thumbprint(new RsaSecurityKey(rsa.ExportParameters(false)));
+            var info = new KeyInfo(key.KeyId, KeySchedule.Active, SigningKey.SignatureUse, keyOptions.Algorithm, rsa.KeySize, "file:" + file.Path,
                 certificate.NotBefore.ToUniversalTime(), certificate.NotBefore.ToUniversalTime(), null, certificate.NotAfter.ToUniversalTime());
-            yield return (new SigningCredentials(key, ToSecurityAlgorithm(keyOptions.Algorithm)), info);
+            yield return (new SigningCredentials(key, SigningKeyFactory.ToSecurityAlgorithm(keyOptions.Algorithm)), info);
         }
     }
-
-    private static bool IsSigning(SigningKey key, DateTimeOffset now)
-        => key.ActivatesAt <= now && (key.RetiresAt is null || key.RetiresAt > now);
-
-    private static bool IsPublished(SigningKey key, DateTimeOffset now)
-        => key.ExpiresAt is null || key.ExpiresAt > now;
-
-    private static string ToSecurityAlgorithm(string algorithm) => algorithm switch
-    {
-        "RS256" => SecurityAlgorithms.RsaSha256,
-        "PS256" => SecurityAlgorithms.RsaSsaPssSha256,
-        _ => throw new InvalidOperationException($"Unsupported signing algorithm '{algorithm}'."),
-    };
-
-    /// <summary>RFC 7638 §3: the base64url SHA-256 thumbprint of the public JWK, used as the <c>kid</c>.</summary>
-    private static string Thumbprint(RsaSecurityKey publicKey)
-        => Base64UrlEncoder.Encode(JsonWebKeyConverter.ConvertFromRSASecurityKey(publicKey).ComputeJwkThumbprint());
 }

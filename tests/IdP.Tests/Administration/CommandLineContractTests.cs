@@ -10,7 +10,7 @@ public sealed class CommandLineContractTests(AdminCli cli) : IClassFixture<Admin
     [InlineData("users list --bogus", "'--bogus'")]
     [InlineData("users show", "Required argument")]
     [InlineData("users", "Required command")]
-    [InlineData("keys rotate", "'rotate'")]
+    [InlineData("keys revoke", "'revoke'")]
     [InlineData("clients add app --grant", "--grant")]
     [InlineData("clients add app --require-pkce maybe", "'maybe'")]
     [InlineData("clients add app --grant teleport", "Unknown grant type 'teleport'")]

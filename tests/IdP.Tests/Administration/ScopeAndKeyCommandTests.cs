@@ -54,12 +54,13 @@ public sealed class ScopeAndKeyCommandTests(AdminCli cli) : IClassFixture<AdminC
         Assert.Equal("RS256", signing.GetProperty("algorithm").GetString());
         Assert.True(signing.GetProperty("keySize").GetInt32() >= 2048);
         Assert.Equal("database", signing.GetProperty("source").GetString());
+        Assert.Equal("active", signing.GetProperty("state").GetString());
 
         var jwks = await TokenVerifier.FetchJwksAsync(cli.Server.CreateClient());
         Assert.Contains(kid, jwks.Keys.Select(k => k.Kid));
 
         var table = (await cli.RunAsync("keys", "list")).EnsureSuccess().Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        Assert.Matches(@"^KID\s+USE\s+ALG\s+SIZE\s+SOURCE\s+CREATED\s+ACTIVATES\s+RETIRES\s+EXPIRES$", table[0]);
+        Assert.Matches(@"^KID\s+STATE\s+USE\s+ALG\s+SIZE\s+SOURCE\s+CREATED\s+ACTIVATES\s+RETIRES\s+EXPIRES$", table[0]);
         Assert.Contains(table, line => line.StartsWith(kid + " ", StringComparison.Ordinal) && line.Contains(" RS256 ", StringComparison.Ordinal));
     }
 }

@@ -1,0 +1,56 @@
+using OpenIddict.Server;
+using static OpenIddict.Server.OpenIddictServerEvents;
+
+namespace IdP.Server.Keys;
+
+/// <summary>
+/// Signs each token with the key the ring says is active at that moment.
+/// </summary>
+/// <remarks>
+/// OpenIddict signs with the first of <see cref="OpenIddictServerOptions.SigningCredentials"/>, but its options
+/// post-configuration sorts that list and ranks any two plain <c>RsaSecurityKey</c>s as equal, with List.Sort,
+/// which is not stable: the list order IdP gives is not guaranteed to survive, and a pre-published key could come
+/// first. The options are also cached, so they cannot follow the clock. Overriding the choice per token after
+/// OpenIddict's own <c>AttachSecurityCredentials</c> is order-proof and switches exactly at the activation time.
+/// </remarks>
+internal sealed class SignWithActiveKey(SigningKeyRing ring) : IOpenIddictServerHandler<GenerateTokenContext>
+{
+    public static OpenIddictServerHandlerDescriptor Descriptor { get; }
+        = OpenIddictServerHandlerDescriptor.CreateBuilder<GenerateTokenContext>()
+            .UseSingletonHandler<SignWithActiveKey>()
+            .SetOrder(OpenIddictServerHandlers.Protection.AttachSecurityCredentials.Descriptor.Order + 1_000)
+            .SetType(OpenIddictServerHandlerType.Custom)
+            .Build();
+
+    public ValueTask HandleAsync(GenerateTokenContext context)
+    {
+        if (ring.Current.SigningAt(context.Options.TimeProvider.GetUtcNow()) is { } active)
+        {
+            context.SigningCredentials = active;
+        }
+
+        return ValueTask.CompletedTask;
+    }
+}
+
+/// <summary>
+/// Drops from the JWKS a key whose expiry has passed, at once rather than at the ring's next reload. OpenIddict
+/// lists all its signing credentials, which the ring loaded: pending, active and retired keys alike.
+/// </summary>
+internal sealed class PublishUnexpiredKeysOnly(SigningKeyRing ring) : IOpenIddictServerHandler<HandleJsonWebKeySetRequestContext>
+{
+    public static OpenIddictServerHandlerDescriptor Descriptor { get; }
+        = OpenIddictServerHandlerDescriptor.CreateBuilder<HandleJsonWebKeySetRequestContext>()
+            .UseSingletonHandler<PublishUnexpiredKeysOnly>()
+            .SetOrder(OpenIddictServerHandlers.Discovery.AttachSigningKeys.Descriptor.Order + 1_000)
+            .SetType(OpenIddictServerHandlerType.Custom)
+            .Build();
+
+    public ValueTask HandleAsync(HandleJsonWebKeySetRequestContext context)
+    {
+        var snapshot = ring.Current;
+        var now = context.Options.TimeProvider.GetUtcNow();
+        context.Keys.RemoveAll(key => !snapshot.IsPublishedAt(key.Kid, now));
+        return ValueTask.CompletedTask;
+    }
+}

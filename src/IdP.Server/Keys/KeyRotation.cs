@@ -1,0 +1,142 @@
+using IdP.Server.Administration;
+using IdP.Server.Data;
+using IdP.Server.Protocol;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace IdP.Server.Keys;
+
+/// <summary>What a rotation did: the new (pending) key and the key it replaces, with their schedules.</summary>
+public sealed record RotationResult(KeyInfo Key, KeyInfo? Previous);
+
+/// <summary>
+/// Replaces the signing key without breaking relying parties that cache the JWKS: the new key is published at once
+/// and signs only after <see cref="KeyOptions.PrePublicationDelay"/>; the old key then stops signing and stays
+/// published until every token it signed has expired.
+/// </summary>
+public sealed class KeyRotation(
+    IdpDbContext db,
+    SigningKeyFactory factory,
+    SigningKeyRing ring,
+    IOptions<KeyOptions> keyOptions,
+    IOptions<TokenOptions> tokenOptions,
+    TimeProvider time,
+    ILogger<KeyRotation> logger)
+{
+    /// <summary>Covers clock differences between IdP and relying parties, and a token issued as the key retires.</summary>
+    public static readonly TimeSpan ExpiryMargin = TimeSpan.FromMinutes(5);
+
+    /// <summary><c>idp keys rotate</c>: refused while a rotated key is still pending.</summary>
+    public async Task<RotationResult> RotateAsync(CancellationToken cancellationToken = default)
+    {
+        if (keyOptions.Value.Source != KeySource.Database)
+        {
+            throw new AdministrationException("keys rotate works with Keys:Source=Database; with certificate files, change Keys:Certificates instead.");
+        }
+
+        var pending = (await LoadSigningKeysAsync(cancellationToken)).FirstOrDefault(k => k.ActivatesAt > time.GetUtcNow());
+        if (pending is not null)
+        {
+            throw new AdministrationException($"key {pending.Id} is already pending (it signs from {pending.ActivatesAt.UtcDateTime:u}); rotate again after that.");
+        }
+
+        return await TryRotateAsync(Due.Always, cancellationToken)
+            ?? throw new AdministrationException("another rotation has just published a new key; see keys list.");
+    }
+
+    /// <summary>
+    /// Scheduled rotation: a new key once the active one is older than <see cref="KeyOptions.RotationInterval"/>
+    /// and none is pending. Safe on several instances at once: at most one of them inserts a key.
+    /// </summary>
+    public async Task<RotationResult?> RotateIfDueAsync(CancellationToken cancellationToken = default)
+    {
+        var interval = keyOptions.Value.RotationInterval;
+        if (keyOptions.Value.Source != KeySource.Database || interval <= TimeSpan.Zero ||
+            !IsDue(await LoadSigningKeysAsync(cancellationToken), Due.Scheduled, time.GetUtcNow()))
+        {
+            return null;
+        }
+
+        var result = await TryRotateAsync(Due.Scheduled, cancellationToken);
+        if (result is not null)
+        {
+            logger.LogInformation("Scheduled rotation: signing key {Kid} published, signs from {ActivatesAt:u}", result.Key.Kid, result.Key.ActivatesAt);
+        }
+
+        return result;
+    }
+
+    private enum Due
+    {
+        Always,
+        Scheduled,
+    }
+
+    private async Task<RotationResult?> TryRotateAsync(Due due, CancellationToken cancellationToken)
+    {
+        var settings = keyOptions.Value;
+
+        // The key is made before the transaction: Data Protection may write its own key ring to the database, which
+        // would wait on the write lock the transaction holds.
+        var created = time.GetUtcNow();
+        var key = factory.CreateRsaKey(settings.Algorithm, settings.RsaKeySize, created, created + settings.PrePublicationDelay);
+
+        // SQLite: EF Core's transaction is BEGIN IMMEDIATE, which takes the database write lock before the check
+        // below reads. Another instance doing the same waits here and then sees this key as pending, so the check
+        // and the insert are one step and at most one new key appears.
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        var now = time.GetUtcNow();
+        var keys = await db.SigningKeys.Where(k => k.Use == SigningKey.SignatureUse).ToListAsync(cancellationToken);
+        if (!IsDue(keys, due, now))
+        {
+            return null;
+        }
+
+        key.CreatedAt = now;
+        key.ActivatesAt = now + settings.PrePublicationDelay;
+        db.SigningKeys.Add(key);
+
+        // Every key signing now stops when the new one starts, and stays published until its last token expired.
+        var retiring = keys.Where(k => k.IsSigningAt(now)).OrderByDescending(k => k.ActivatesAt).ToList();
+        foreach (var old in retiring)
+        {
+            old.RetiresAt = key.ActivatesAt;
+            old.ExpiresAt = key.ActivatesAt + LongestSignedTokenLifetime() + ExpiryMargin;
+        }
+
+        await db.SaveChangesAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+
+        // This instance publishes the new key at once; the others on their next refresh (Keys:RefreshInterval).
+        await ring.ReloadAsync(cancellationToken);
+        return new RotationResult(SigningKeyRing.ToInfo(key, now), retiring.Count > 0 ? SigningKeyRing.ToInfo(retiring[0], now) : null);
+    }
+
+    private bool IsDue(IReadOnlyList<SigningKey> keys, Due due, DateTimeOffset now)
+    {
+        if (keys.Any(k => k.ActivatesAt > now))
+        {
+            return false; // a rotated key is waiting for relying parties to fetch it
+        }
+
+        var active = keys.Where(k => k.IsSigningAt(now)).MaxBy(k => k.ActivatesAt);
+        return due == Due.Always || (active is not null && now - active.ActivatesAt >= keyOptions.Value.RotationInterval);
+    }
+
+    private Task<List<SigningKey>> LoadSigningKeysAsync(CancellationToken cancellationToken)
+        => db.SigningKeys.AsNoTracking().Where(k => k.Use == SigningKey.SignatureUse).ToListAsync(cancellationToken);
+
+    /// <summary>
+    /// OpenIddict signs every token it issues with the active key (codes and refresh tokens too, inside their
+    /// encryption), and IdP checks those signatures against the published keys; so the longest of all lifetimes.
+    /// </summary>
+    private TimeSpan LongestSignedTokenLifetime()
+    {
+        var tokens = tokenOptions.Value;
+        return new[]
+        {
+            tokens.AccessTokenLifetime, tokens.IdentityTokenLifetime, tokens.RefreshTokenLifetime,
+            tokens.AuthorizationCodeLifetime, tokens.DeviceCodeLifetime,
+        }.Max();
+    }
+}
