@@ -43,6 +43,20 @@ public sealed class TestAuthenticators(TestClock clock)
         return TotpVerifier.Compute(_seeds[userName], step, 6, PeriodSeconds, "SHA1");
     }
 
+    /// <summary>
+    /// Moves the clock to the start of the next time step when less than <paramref name="needed"/> is left in this
+    /// one, so a code computed now still belongs to the step the server sees when it checks it.
+    /// </summary>
+    public void EnsureTimeLeftInStep(TimeSpan needed)
+    {
+        var intoStep = clock.GetUtcNow().ToUnixTimeMilliseconds() % (PeriodSeconds * 1000);
+        var left = TimeSpan.FromMilliseconds(PeriodSeconds * 1000 - intoStep);
+        if (left < needed)
+        {
+            clock.Advance(left + TimeSpan.FromMilliseconds(50));
+        }
+    }
+
     public void RememberRecoveryCodes(string userName, IReadOnlyList<string> codes) => _recoveryCodes[userName] = codes;
 
     public IReadOnlyList<string> RecoveryCodes(string userName) => _recoveryCodes[userName];

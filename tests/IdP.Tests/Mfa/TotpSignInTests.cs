@@ -96,12 +96,12 @@ public sealed class TotpSignInTests(IdpFactory idp) : IClassFixture<IdpFactory>
     public async Task a_code_from_the_previous_step_is_accepted_once_then_refused()
     {
         var user = await UserAsync("xena");
-        var previous = idp.Authenticators.CodeAt(user, -1);
+        using var first = await idp.AtSecondStepAsync(user);
 
-        using (var first = await idp.AtSecondStepAsync(user))
-        {
-            await first.ExpectCodeAsync(await first.EnterCodeAsync(previous));
-        }
+        // The code is computed just before it is entered, with time left in the step: "step -1" must not become -2.
+        idp.Authenticators.EnsureTimeLeftInStep(TimeSpan.FromSeconds(10));
+        var previous = idp.Authenticators.CodeAt(user, -1);
+        await first.ExpectCodeAsync(await first.EnterCodeAsync(previous));
 
         using var again = await idp.AtSecondStepAsync(user);
         Assert.True((await again.EnterCodeAsync(previous)).RequirePage().Contains("That code has already been used."));
@@ -113,6 +113,7 @@ public sealed class TotpSignInTests(IdpFactory idp) : IClassFixture<IdpFactory>
         // Arrange: the user's token runs five steps (2.5 minutes) fast.
         var user = await UserAsync("yara");
         using var step = await idp.AtSecondStepAsync(user);
+        idp.Authenticators.EnsureTimeLeftInStep(TimeSpan.FromSeconds(15)); // both codes from one step of the server's clock
 
         // Act 1: a code valid only in the wide window is not accepted; the page says exactly what to do.
         var outcome = await step.EnterCodeAsync(idp.Authenticators.CodeAt(user, 5));
