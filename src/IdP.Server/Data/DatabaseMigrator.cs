@@ -2,7 +2,7 @@ using Microsoft.EntityFrameworkCore;
 
 namespace IdP.Server.Data;
 
-/// <summary>Applies EF Core migrations from <c>migrations/</c>. Never <c>EnsureCreated</c>: the schema has a history.</summary>
+/// <summary>Applies EF Core migrations from <c>migrations/</c>: the schema is only ever built by migrations, so it has a history.</summary>
 public sealed class DatabaseMigrator(IdpDbContext db, ILogger<DatabaseMigrator> logger)
 {
     public async Task<IReadOnlyList<string>> MigrateAsync(CancellationToken cancellationToken = default)
