@@ -13,15 +13,14 @@ public sealed class ClientApplication
     public const string LandingHeading = "Back at the application";
 
     private readonly TaskCompletionSource<Uri> _callback = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly IPage _page;
 
-    private ClientApplication()
-    {
-    }
+    private ClientApplication(IPage page) => _page = page;
 
     /// <summary>Starts answering for <paramref name="origin"/> in this page's browser context.</summary>
     public static async Task<ClientApplication> ServeAsync(IPage page, string origin)
     {
-        var application = new ClientApplication();
+        var application = new ClientApplication(page);
         await page.Context.RouteAsync(origin.TrimEnd('/') + "/**", async route =>
         {
             application._callback.TrySetResult(new Uri(route.Request.Url));
@@ -49,6 +48,10 @@ public sealed class ClientApplication
         }
 
         Assert.Equal(expectedRedirectUri, callback.GetLeftPart(UriPartial.Path));
+
+        // The callback is recorded before the landing page is served; wait until the browser has actually landed,
+        // so the test's next navigation cannot be interrupted by this one still committing.
+        await Microsoft.Playwright.Assertions.Expect(_page.GetByRole(AriaRole.Heading, new() { Name = LandingHeading })).ToBeVisibleAsync();
         return QueryHelpers.ParseQuery(callback.Query).ToDictionary(p => p.Key, p => p.Value.ToString());
     }
 }
