@@ -38,6 +38,9 @@ public sealed class ChromiumFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
+        // Assertions wait as long as actions do: CI shares two cores between the server, Chromium and the tests.
+        Assertions.SetDefaultExpectTimeout(15_000);
+
         var executable = ExecutablePath;
         if (!File.Exists(executable))
         {
