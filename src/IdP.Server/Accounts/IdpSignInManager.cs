@@ -17,4 +17,11 @@ public sealed class IdpSignInManager(
 {
     public override async Task<bool> CanSignInAsync(IdpUser user)
         => !user.IsDisabled && await base.CanSignInAsync(user);
+
+    /// <summary>Signing out also ends a half-finished sign-in, so the next person at the browser cannot resume it.</summary>
+    public override async Task SignOutAsync()
+    {
+        await base.SignOutAsync();
+        await Context.SignOutAsync(Mfa.MfaSignIn.PendingScheme);
+    }
 }

@@ -149,4 +149,30 @@ public sealed class EnrolmentAndRecoveryTests(IdpFactory idp) : IClassFixture<Id
         Assert.Contains("issuer=IdP", enrolment.OtpAuthUri, StringComparison.Ordinal);
         Assert.Contains("digits=6&period=30", enrolment.OtpAuthUri, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task a_password_alone_cannot_add_an_authenticator_to_a_passkey_only_account()
+    {
+        // Arrange: an account whose only factor is a passkey.
+        await MfaJourney.SeedClientAsync(idp);
+        await idp.CreateUserWithoutSecondFactorAsync("paula", MfaJourney.Password);
+        await idp.AdministerAsync(async s =>
+        {
+            var users = s.GetRequiredService<Microsoft.AspNetCore.Identity.UserManager<IdP.Server.Accounts.IdpUser>>();
+            var user = await users.FindByNameAsync("paula");
+            return await users.AddOrUpdatePasskeyAsync(user!, new Microsoft.AspNetCore.Identity.UserPasskeyInfo(
+                [7, 7, 7], [1], idp.Clock.GetUtcNow(), 0, ["internal"], true, false, false, [1], [1]) { Name = "Phone" });
+        });
+        using var step = await idp.AtSecondStepAsync("paula");
+        Assert.Contains("/account/mfa?", step.Page.Url, StringComparison.Ordinal); // the second step, not enrolment
+
+        // Act: someone who knows only the password tries to enrol their own authenticator.
+        var outcome = await step.Browser.NavigateAsync("/account/mfa/enroll");
+
+        // Assert
+        Assert.Contains("/account/login", outcome.RequirePage().Url, StringComparison.Ordinal);
+        var pending = await idp.AdministerAsync(s => s.GetRequiredService<IdpDbContext>().TotpAuthenticators
+            .CountAsync(t => s.GetRequiredService<IdpDbContext>().Users.Any(u => u.Id == t.UserId && u.UserName == "paula")));
+        Assert.Equal(0, pending);
+    }
 }

@@ -43,7 +43,8 @@ public sealed class LoginModel(SignInManager<IdpUser> signIn, UserManager<IdpUse
         if (user is null)
         {
             users.PasswordHasher.VerifyHashedPassword(new IdpUser(), UnknownUserHash, Input.Password);
-            await audit.WriteAsync("signin.password", AuditLog.Failure, null, "password", $"unknown user '{Input.UserName}'");
+            // Note: what was typed is not recorded: it is often a password typed into the wrong field.
+            await audit.WriteAsync("signin.password", AuditLog.Failure, null, "password", "unknown user");
             return Fail("The user name or password is incorrect.");
         }
 

@@ -9,7 +9,8 @@ namespace IdP.Server.Mfa.Pages;
 /// enrolment also issues recovery codes, shown once.
 /// </summary>
 public sealed class EnrolModel(
-    MfaSignIn mfa, TotpAuthenticatorService totp, RecoveryCodeService recoveryCodes, AuditLog audit, Accounts.RecentAuthentication recentAuthentication) : PageModel
+    MfaSignIn mfa, TotpAuthenticatorService totp, UserFactors factors, RecoveryCodeService recoveryCodes, AuditLog audit,
+    Accounts.RecentAuthentication recentAuthentication) : PageModel
 {
     [BindProperty(SupportsGet = true)]
     public string? ReturnUrl { get; set; }
@@ -51,6 +52,12 @@ public sealed class EnrolModel(
             return LocalRedirect(ReturnUrls.With("/account/login", ReturnUrl));
         }
 
+        // The confirmation is the change itself, so it needs the recent sign-in too, not only the page that led here.
+        if (pending.HasFullSession && !recentAuthentication.IsRecent(User))
+        {
+            return LocalRedirect(Accounts.RecentAuthentication.ReauthenticateUrl);
+        }
+
         if (!await totp.ConfirmEnrolmentAsync(pending.User, AuthenticatorId, Code))
         {
             await audit.WriteAsync("mfa.enrol", AuditLog.Failure, pending.User, "totp", "wrong confirmation code");
@@ -88,7 +95,8 @@ public sealed class EnrolModel(
             return null;
         }
 
-        return pending.HasFullSession || !await totp.HasConfirmedAsync(pending.User.Id) ? pending : null;
+        // Every kind of factor counts (authenticators and passkeys): a passkey-only account is not factor-less.
+        return pending.HasFullSession || (await factors.GetAsync(pending.User)).Count == 0 ? pending : null;
     }
 
     private void Show(TotpEnrolment enrolment)
