@@ -4,11 +4,18 @@ using Microsoft.Extensions.Options;
 
 namespace IdP.Server.Mfa;
 
+/// <summary>The outcome of asking to try a second-factor code.</summary>
+public readonly record struct AttemptReservation(bool Granted, DateTimeOffset? LockedUntil);
+
 /// <summary>
 /// Brute-force protection for second factors, separate from the password lockout: OTP guessing cannot lock the
-/// password, and password guessing cannot lock the second factor. Counters change only through atomic updates,
-/// so instances sharing the database count every failure.
+/// password, and password guessing cannot lock the second factor.
 /// </summary>
+/// <remarks>
+/// Every attempt is counted <em>before</em> its code is checked, by a conditional increment that succeeds only while
+/// the count is under the threshold. So a burst of parallel guesses (HTTP/2, several instances) gets at most the
+/// threshold number of checks, never one check per request.
+/// </remarks>
 public sealed class SecondFactorLockout(IdpDbContext db, IOptions<MfaOptions> options, TimeProvider time)
 {
     /// <summary>Until when the user's second factor is locked, read fresh from the database; null when it is not.</summary>
@@ -18,22 +25,57 @@ public sealed class SecondFactorLockout(IdpDbContext db, IOptions<MfaOptions> op
         return end is { } until && until > time.GetUtcNow() ? until : null;
     }
 
-    /// <summary>Counts a failure; returns the unlock time when this failure locked the factor.</summary>
-    public async Task<DateTimeOffset?> RecordFailureAsync(string userId, CancellationToken cancellationToken = default)
+    /// <summary>Counts an attempt about to be made, or refuses it while the factor is locked.</summary>
+    public async Task<AttemptReservation> ReserveAsync(string userId, CancellationToken cancellationToken = default)
     {
-        await db.Users.Where(u => u.Id == userId)
-            .ExecuteUpdateAsync(set => set.SetProperty(u => u.SecondFactorFailures, u => u.SecondFactorFailures + 1), cancellationToken);
+        var end = await db.Users.AsNoTracking().Where(u => u.Id == userId).Select(u => u.SecondFactorLockoutEnd).FirstOrDefaultAsync(cancellationToken);
+        var now = time.GetUtcNow();
+        if (end is { } lockedUntil && lockedUntil > now)
+        {
+            return new AttemptReservation(false, lockedUntil);
+        }
 
-        var until = time.GetUtcNow() + options.Value.LockoutDuration;
+        if (end is not null)
+        {
+            // The lockout is over: start counting afresh (idempotent if several requests notice it together).
+            await ResetAsync(userId, cancellationToken);
+        }
+
         var threshold = options.Value.LockoutThreshold;
-        var locked = await db.Users.Where(u => u.Id == userId && u.SecondFactorFailures >= threshold)
-            .ExecuteUpdateAsync(set => set
-                .SetProperty(u => u.SecondFactorLockoutEnd, until)
-                .SetProperty(u => u.SecondFactorFailures, 0), cancellationToken);
-        return locked > 0 ? until : null;
+        var counted = await db.Users.Where(u => u.Id == userId && u.SecondFactorFailures < threshold)
+            .ExecuteUpdateAsync(set => set.SetProperty(u => u.SecondFactorFailures, u => u.SecondFactorFailures + 1), cancellationToken);
+        if (counted == 1)
+        {
+            return new AttemptReservation(true, null);
+        }
+
+        // The threshold was reached by attempts still in flight: lock now, and refuse this one.
+        return new AttemptReservation(false, await LockAsync(userId, cancellationToken));
     }
+
+    /// <summary>The reserved attempt failed: lock the factor when it was the last one allowed.</summary>
+    public async Task<DateTimeOffset?> FailedAsync(string userId, CancellationToken cancellationToken = default)
+    {
+        var threshold = options.Value.LockoutThreshold;
+        var reached = await db.Users.AsNoTracking().AnyAsync(u => u.Id == userId && u.SecondFactorFailures >= threshold, cancellationToken);
+        return reached ? await LockAsync(userId, cancellationToken) : null;
+    }
+
+    /// <summary>The reserved attempt was not a guess (the user is asked for their next code): it does not count.</summary>
+    public Task ReleaseAsync(string userId, CancellationToken cancellationToken = default)
+        => db.Users.Where(u => u.Id == userId && u.SecondFactorFailures > 0)
+            .ExecuteUpdateAsync(set => set.SetProperty(u => u.SecondFactorFailures, u => u.SecondFactorFailures - 1), cancellationToken);
 
     public Task ResetAsync(string userId, CancellationToken cancellationToken = default)
         => db.Users.Where(u => u.Id == userId && (u.SecondFactorFailures != 0 || u.SecondFactorLockoutEnd != null))
             .ExecuteUpdateAsync(set => set.SetProperty(u => u.SecondFactorFailures, 0).SetProperty(u => u.SecondFactorLockoutEnd, (DateTimeOffset?)null), cancellationToken);
+
+    /// <summary>Sets the lockout unless one is already set (the first request to reach the threshold decides its end).</summary>
+    private async Task<DateTimeOffset> LockAsync(string userId, CancellationToken cancellationToken)
+    {
+        var until = time.GetUtcNow() + options.Value.LockoutDuration;
+        await db.Users.Where(u => u.Id == userId && u.SecondFactorLockoutEnd == null)
+            .ExecuteUpdateAsync(set => set.SetProperty(u => u.SecondFactorLockoutEnd, until), cancellationToken);
+        return await LockedUntilAsync(userId, cancellationToken) ?? until;
+    }
 }

@@ -118,9 +118,11 @@ public sealed class TotpAuthenticatorService(
     /// <summary>Checks a sign-in code against every confirmed authenticator of the user.</summary>
     public async Task<SecondFactorResult> VerifyAsync(IdpUser user, string code, CancellationToken cancellationToken = default)
     {
-        if (await lockout.LockedUntilAsync(user.Id, cancellationToken) is { } lockedUntil)
+        // Counted before the check, so parallel guesses cannot outrun the lockout.
+        var reservation = await lockout.ReserveAsync(user.Id, cancellationToken);
+        if (!reservation.Granted)
         {
-            return new SecondFactorResult(SecondFactorOutcome.LockedOut, lockedUntil);
+            return new SecondFactorResult(SecondFactorOutcome.LockedOut, reservation.LockedUntil);
         }
 
         code = code.Trim().Replace(" ", "", StringComparison.Ordinal);
@@ -161,6 +163,8 @@ public sealed class TotpAuthenticatorService(
                         .ExecuteUpdateAsync(set => set.SetProperty(t => t.PendingResyncStep, check.Step), cancellationToken);
                     if (remembered == 1)
                     {
+                        // A genuine code from a drifting clock is not a guess.
+                        await lockout.ReleaseAsync(user.Id, cancellationToken);
                         return new SecondFactorResult(SecondFactorOutcome.NeedsNextCode);
                     }
 
@@ -169,7 +173,7 @@ public sealed class TotpAuthenticatorService(
             }
         }
 
-        var lockedNow = await lockout.RecordFailureAsync(user.Id, cancellationToken);
+        var lockedNow = await lockout.FailedAsync(user.Id, cancellationToken);
         return lockedNow is not null
             ? new SecondFactorResult(SecondFactorOutcome.LockedOut, lockedNow)
             : new SecondFactorResult(replayed ? SecondFactorOutcome.Replayed : SecondFactorOutcome.Invalid);

@@ -233,7 +233,9 @@ public sealed class MfaCommandTests(AdminCli cli) : IClassFixture<AdminCli>
             DateTimeOffset? lockedUntil = null;
             while (lockedUntil is null)
             {
-                lockedUntil = await lockout.RecordFailureAsync(user.Id);
+                // Failed attempts, as the second-factor page makes them: reserved first, then reported as failed.
+                var reservation = await lockout.ReserveAsync(user.Id);
+                lockedUntil = reservation.Granted ? await lockout.FailedAsync(user.Id) : reservation.LockedUntil;
             }
 
             return lockedUntil;

@@ -176,6 +176,24 @@ public sealed class TotpSignInTests(IdpFactory idp) : IClassFixture<IdpFactory>
     }
 
     [Fact]
+    public async Task a_burst_of_parallel_wrong_codes_gets_no_more_checks_than_the_lockout_allows()
+    {
+        var user = await UserAsync("dora");
+        using var step = await idp.AtSecondStepAsync(user);
+
+        // Twelve guesses at once (as HTTP/2 would send them), each a different wrong code.
+        var outcomes = await Task.WhenAll(Enumerable.Range(0, 12)
+            .Select(i => step.Browser.SubmitAsync(step.Page, 0, ("Code", (100000 + i).ToString(System.Globalization.CultureInfo.InvariantCulture)))));
+
+        // At most five (the threshold) were checked; every other one was refused as locked, unchecked.
+        var checkedGuesses = outcomes.Count(o => o.Page?.Contains("That code is not correct.") == true);
+        Assert.InRange(checkedGuesses, 0, 5);
+        Assert.Equal(12, checkedGuesses + outcomes.Count(o => o.Page?.Contains("Codes are locked until") == true));
+        var account = await idp.AdministerAsync(s => s.GetRequiredService<IdpDbContext>().Users.AsNoTracking().SingleAsync(u => u.UserName == user));
+        Assert.NotNull(account.SecondFactorLockoutEnd);
+    }
+
+    [Fact]
     public async Task password_guessing_locks_the_password_but_not_the_second_factor()
     {
         var user = await UserAsync("beth");
