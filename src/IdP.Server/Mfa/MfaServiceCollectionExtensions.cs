@@ -16,6 +16,7 @@ public static class MfaServiceCollectionExtensions
         services.AddScoped<RecoveryCodeService>();
         services.AddScoped<MfaSignIn>();
         services.AddScoped<UserFactors>();
+        services.AddScoped<AuthenticationRequirements>();
         services.AddSingleton<AuditLog>();
         return services;
     }

@@ -2,7 +2,6 @@ using Microsoft.AspNetCore;
 using System.Collections.Immutable;
 using IdP.Server.Accounts;
 using IdP.Server.Mfa;
-using Microsoft.Extensions.Options;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Identity;
@@ -22,10 +21,9 @@ internal sealed class AuthorizationEndpoint(
     SignInManager<IdpUser> signIn,
     IOpenIddictApplicationManager applications,
     IOpenIddictAuthorizationManager authorizations,
-    IOpenIddictScopeManager scopeManager,
+    AuthenticationRequirements requirements,
     UserPrincipalFactory principals,
     IAntiforgery antiforgery,
-    IOptions<MfaOptions> mfaOptions,
     TimeProvider time)
 {
     /// <summary>Form fields the consent page adds to the replayed authorization request.</summary>
@@ -71,7 +69,7 @@ internal sealed class AuthorizationEndpoint(
         var scopes = request.GetScopes();
 
         // Issue 3: the session must have reached the level the client, the audience and acr_values demand.
-        var required = await RequiredLevelAsync(request, application, user!);
+        var required = await requirements.RequiredLevelAsync(application, request.GetScopes(), user!, request.AcrValues, context.RequestAborted);
         if (AuthenticationLevels.Rank(MfaSignIn.LevelOf(session.Principal!)) < AuthenticationLevels.Rank(required))
         {
             if (request.HasPromptValue(PromptValues.None))
@@ -114,28 +112,6 @@ internal sealed class AuthorizationEndpoint(
         }
 
         return Results.Redirect("/connect/consent?returnUrl=" + Uri.EscapeDataString(BuildReturnUrl(context, except: [])));
-    }
-
-    /// <summary>
-    /// The strongest of: the client's MFA policy (waived for an exempt user), a second factor for any gateway
-    /// audience, and the levels named in acr_values (OIDC Core §3.1.2.1).
-    /// </summary>
-    private async Task<string> RequiredLevelAsync(OpenIddictRequest request, object application, IdpUser user)
-    {
-        var policy = ClientMfaPolicy.Of(await applications.GetSettingsAsync(application));
-        var levels = new List<string> { user.MfaExempt && policy == ClientMfaPolicy.MultiFactor ? AuthenticationLevels.Password : ClientMfaPolicy.RequiredLevel(policy) };
-
-        var gateway = mfaOptions.Value.EffectiveGatewayAudiences();
-        await foreach (var resource in scopeManager.ListResourcesAsync(request.GetScopes()))
-        {
-            if (gateway.Contains(resource, StringComparer.Ordinal))
-            {
-                levels.Add(AuthenticationLevels.MultiFactor);
-            }
-        }
-
-        levels.AddRange((request.AcrValues ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries).Where(v => AuthenticationLevels.Rank(v) >= 0));
-        return levels.MaxBy(AuthenticationLevels.Rank)!;
     }
 
     private async Task<bool> HasConsentedAsync(string subject, string applicationId, ImmutableArray<string> scopes)

@@ -87,4 +87,27 @@ public sealed class DeviceFlowTests(IdpFactory idp) : IClassFixture<IdpFactory>
         var page = outcome.RequirePage();
         Assert.True(page.Contains("That code is not valid or has expired"), page.Html);
     }
+
+    [Fact]
+    public async Task a_device_request_for_a_passkey_only_client_needs_a_passkey_not_a_code_session()
+    {
+        // Arrange: a CLI registered with the phishing-resistant policy, and a user signed in with password + code.
+        await SeedAsync();
+        await idp.CreateClientAsync(new ClientSpec("strict-cli", ClientKind.Public, [GrantTypes.DeviceCode, GrantTypes.RefreshToken], [], [],
+            [Scopes.OpenId, Scopes.Profile, Scopes.OfflineAccess], MfaPolicy: IdP.Server.Mfa.ClientMfaPolicy.PhishingResistant));
+        var cli = new OidcClient(idp.CreateClient(), "strict-cli");
+        var (deviceCode, userCode, _) = await StartAsync(cli);
+        using var browser = idp.CreateBrowser();
+
+        // Act: the user opens the verification page with the code.
+        var outcome = await browser.NavigateAsync("/connect/verify?user_code=" + Uri.EscapeDataString(userCode));
+        outcome = await browser.LoginAsync(outcome.RequirePage(), "dana", Password);
+
+        // Assert: IdP asks for a passkey instead of offering "Allow", and the CLI gets nothing.
+        var page = outcome.RequirePage();
+        Assert.True(page.Contains("This application needs a passkey"), page.Html);
+        var forged = await browser.PostAsync("/connect/verify", ("user_code", userCode), ("decision", "approve"));
+        Assert.Null(forged.RedirectedTo);
+        Assert.Equal(Errors.AuthorizationPending, (await PollAsync(cli, deviceCode)).Error);
+    }
 }

@@ -19,6 +19,8 @@ namespace IdP.Server.Protocol.Pages;
 public sealed class VerifyModel(
     UserManager<IdpUser> users,
     IOpenIddictApplicationManager applications,
+    IOpenIddictAuthorizationManager authorizations,
+    Mfa.AuthenticationRequirements requirements,
     UserPrincipalFactory principals) : PageModel
 {
     public string? UserCode { get; private set; }
@@ -46,10 +48,53 @@ public sealed class VerifyModel(
         }
 
         var application = await applications.FindByClientIdAsync(clientId);
+        if (application is not null && await GateAsync(application, device.Principal) is { } gate)
+        {
+            return gate;
+        }
+
         ClientName = application is null ? clientId : await applications.GetLocalizedDisplayNameAsync(application) ?? clientId;
         UserName = users.GetUserName(User);
         Scopes = [.. device.Principal.GetScopes()];
         return Page();
+    }
+
+    /// <summary>
+    /// Null when the signed-in user may approve this device request now; otherwise where to go first: step-up to
+    /// the level the client and scopes need, or a refusal for a client an administrator has not authorized.
+    /// </summary>
+    private async Task<IActionResult?> GateAsync(object application, System.Security.Claims.ClaimsPrincipal device)
+    {
+        var user = await users.GetUserAsync(User);
+        if (user is null)
+        {
+            return Challenge();
+        }
+
+        if (await applications.GetConsentTypeAsync(application) == ConsentTypes.External)
+        {
+            var applicationId = await applications.GetIdAsync(application);
+            var authorized = false;
+            await foreach (var _ in authorizations.FindAsync(user.Id, applicationId!, Statuses.Valid, AuthorizationTypes.Permanent, device.GetScopes()))
+            {
+                authorized = true;
+                break;
+            }
+
+            if (!authorized)
+            {
+                return Forbid(new AuthenticationProperties { RedirectUri = "/connect/verify?outcome=denied" }, OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
+            }
+        }
+
+        var required = await requirements.RequiredLevelAsync(application, device.GetScopes(), user, acrValues: null, HttpContext.RequestAborted);
+        if (Mfa.AuthenticationLevels.Rank(Mfa.MfaSignIn.LevelOf(User)) < Mfa.AuthenticationLevels.Rank(required))
+        {
+            var back = "/connect/verify?user_code=" + Uri.EscapeDataString(UserCode ?? HttpContext.GetOpenIddictServerRequest()?.UserCode ?? "");
+            return LocalRedirect("/account/mfa?level=" + Uri.EscapeDataString(required) + "&returnUrl=" + Uri.EscapeDataString(back));
+        }
+
+        return null;
     }
 
     public async Task<IActionResult> OnPostAsync(string? decision)
@@ -66,6 +111,13 @@ public sealed class VerifyModel(
         {
             CodeError = "That code is not valid or has expired. Start again on your device to get a new one.";
             return Page();
+        }
+
+        // The same rules as the authorization endpoint: consent policy and the required authentication level.
+        if (await applications.FindByClientIdAsync(device.Principal.GetClaim(Claims.ClientId)!) is { } application
+            && await GateAsync(application, device.Principal) is { } gate)
+        {
+            return gate;
         }
 
         var principal = await principals.CreateForUserAsync(
