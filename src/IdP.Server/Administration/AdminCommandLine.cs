@@ -4,7 +4,7 @@ using Microsoft.Extensions.Options;
 namespace IdP.Server.Administration;
 
 /// <summary>
-/// The administration verbs of the same binary: <c>users</c>, <c>clients</c>, <c>scopes</c>, <c>keys</c>, <c>mappings</c>, <c>migrate</c>.
+/// The administration verbs of the same binary: <c>users</c>, <c>clients</c>, <c>scopes</c>, <c>keys</c>, <c>mappings</c>, <c>migrate</c>, <c>audit</c>.
 /// Exit codes: 0 success, 1 failure while running, 2 bad arguments or a request the administrator can correct
 /// (one line on standard error either way).
 /// </summary>
@@ -14,7 +14,7 @@ public static class AdminCommandLine
     public const int Failure = 1;
     public const int Usage = 2;
 
-    private static readonly HashSet<string> Verbs = new(StringComparer.Ordinal) { "users", "clients", "scopes", "keys", "mappings", "migrate" };
+    private static readonly HashSet<string> Verbs = new(StringComparer.Ordinal) { "users", "clients", "scopes", "keys", "mappings", "migrate", "audit" };
 
     public static bool IsAdminCommand(string[] args) => args.Length > 0 && Verbs.Contains(args[0]);
 
@@ -28,7 +28,7 @@ public static class AdminCommandLine
         var root = new RootCommand("IdP administration.")
         {
             UserCommands.Create(context), ClientCommands.Create(context), ScopeCommands.Create(context),
-            KeyCommands.Create(context), MappingCommands.Create(context), MigrateCommand.Create(context),
+            KeyCommands.Create(context), MappingCommands.Create(context), MigrateCommand.Create(context), AuditCommands.Create(context),
         };
         root.Options.Add(context.Json);
 

@@ -9,6 +9,7 @@ public static class AdministrationServiceCollectionExtensions
         services.AddScoped<ClientAdministration>();
         services.AddScoped<ScopeAdministration>();
         services.AddScoped<SecondFactorAdministration>();
+        services.AddScoped<AuditAdministration>();
         services.AddScoped<Mainframe.MappingAdministration>();
         services.AddScoped<DemoSeeder>();
         return services;

@@ -105,6 +105,20 @@ internal static class UserMfaCommands
     private static Command Audit(CommandContext context)
     {
         var user = new Argument<string>("user") { Description = "The user name, e-mail address, or user id (the id also finds a deleted user's events)." };
+        var limit = LimitOption();
+        var command = new Command("audit", "Show a user's sign-in attempts and security changes, newest first.") { user, limit };
+        command.SetAction((result, cancellationToken) => context.RunAsync(result, async (services, output) =>
+        {
+            var events = await services.GetRequiredService<SecondFactorAdministration>()
+                .AuditAsync(result.GetRequiredValue(user), result.GetValue(limit), cancellationToken);
+            output.Write(events, () => AuditTable(output, events));
+        }, cancellationToken));
+        return command;
+    }
+
+    /// <summary><c>--limit</c> of the audit listings (<c>users audit</c>, <c>audit list</c>).</summary>
+    public static Option<int> LimitOption()
+    {
         var limit = new Option<int>("--limit")
         {
             Description = "How many events to show, newest first.",
@@ -118,16 +132,20 @@ internal static class UserMfaCommands
                 option.AddError("--limit must be at least 1.");
             }
         });
-        var command = new Command("audit", "Show a user's sign-in attempts and security changes, newest first.") { user, limit };
-        command.SetAction((result, cancellationToken) => context.RunAsync(result, async (services, output) =>
+        return limit;
+    }
+
+    /// <summary>The audit table of <c>users audit</c>, and of <c>audit list</c> with a USER column (<paramref name="userNames"/>) after the time.</summary>
+    public static void AuditTable(CommandOutput output, IReadOnlyList<AuditEntry> events, IReadOnlyList<string?>? userNames = null)
+    {
+        string[] headers = ["TIME", "TYPE", "FACTOR", "OUTCOME", "REASON", "CLIENT", "IP", "USER AGENT"];
+        var rows = events.Select(e => new[] { CommandOutput.Date(e.At), e.Type, e.Factor, e.Outcome, e.Reason, e.ClientId, e.IpAddress, e.UserAgent });
+        if (userNames is not null)
         {
-            var events = await services.GetRequiredService<SecondFactorAdministration>()
-                .AuditAsync(result.GetRequiredValue(user), result.GetValue(limit), cancellationToken);
-            output.Write(events, () => output.Table(
-                ["TIME", "TYPE", "FACTOR", "OUTCOME", "REASON", "CLIENT", "IP", "USER AGENT"],
-                events.Select(e => new[] { CommandOutput.Date(e.At), e.Type, e.Factor, e.Outcome, e.Reason, e.ClientId, e.IpAddress, e.UserAgent }),
-                "No audit events."));
-        }, cancellationToken));
-        return command;
+            headers = [headers[0], "USER", .. headers[1..]];
+            rows = rows.Select((row, i) => (string?[])[row[0], userNames[i], .. row[1..]]);
+        }
+
+        output.Table(headers, rows, "No audit events.");
     }
 }

@@ -1,6 +1,8 @@
 using IdP.Server.Accounts;
 using IdP.Server.Administration;
 using IdP.Server.Data;
+using IdP.Server.Health;
+using IdP.Server.Housekeeping;
 using IdP.Server.Keys;
 using IdP.Server.Mainframe.Mapper;
 using IdP.Server.Mfa;
@@ -34,6 +36,8 @@ public static class IdpHostBuilderExtensions
         services.AddIdpProtocolEndpoints();
         services.AddIdpAdministration(configuration);
         services.AddIdpMapper(configuration);
+        services.AddIdpHousekeeping(configuration);
+        services.AddIdpHealthChecks();
 
         // Data Protection keys live in the database, so every instance can read cookies and protected keys.
         services.AddDataProtection()
@@ -62,6 +66,7 @@ public static class IdpHostBuilderExtensions
         app.UseAuthorization();
         app.UseAntiforgery();
 
+        app.MapIdpHealthChecks();
         app.MapRazorPages();
         app.MapIdpProtocolEndpoints();
         app.MapIdpPasskeyEndpoints();

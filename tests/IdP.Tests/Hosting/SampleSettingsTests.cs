@@ -26,6 +26,8 @@ public sealed class SampleSettingsTests
         { PasskeyOptions.SectionName, typeof(PasskeyOptions) },
         { IdP.Server.Mainframe.MainframeOptions.SectionName, typeof(IdP.Server.Mainframe.MainframeOptions) },
         { MapperOptions.SectionName, typeof(MapperOptions) },
+        { IdP.Server.Housekeeping.HousekeepingOptions.SectionName, typeof(IdP.Server.Housekeeping.HousekeepingOptions) },
+        { IdP.Server.Housekeeping.AuditOptions.SectionName, typeof(IdP.Server.Housekeeping.AuditOptions) },
     };
 
     [Theory]

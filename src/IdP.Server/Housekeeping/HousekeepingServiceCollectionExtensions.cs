@@ -1,0 +1,20 @@
+namespace IdP.Server.Housekeeping;
+
+public static class HousekeepingServiceCollectionExtensions
+{
+    public static IServiceCollection AddIdpHousekeeping(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<HousekeepingOptions>()
+            .Bind(configuration.GetSection(HousekeepingOptions.SectionName))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.AddOptions<AuditOptions>()
+            .Bind(configuration.GetSection(AuditOptions.SectionName))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+
+        services.AddScoped<Housekeeper>();
+        services.AddHostedService<HousekeepingService>();
+        return services;
+    }
+}
