@@ -17,6 +17,7 @@ public static class AccountServiceCollectionExtensions
             .ValidateOnStart();
 
         services.AddScoped<RecentAuthentication>();
+        services.AddScoped<TokenRevocation>();
 
         services.AddAuthentication(IdentityConstants.ApplicationScheme)
                 .AddIdentityCookies();

@@ -31,6 +31,7 @@ public sealed class SecondFactorAdministration(
     TotpAuthenticatorService totp,
     RecoveryCodeService recoveryCodes,
     SecondFactorLockout lockout,
+    TokenRevocation revocation,
     AuditLog audit)
 {
     public const string DefaultTokenLabel = "Hardware token";
@@ -94,6 +95,9 @@ public sealed class SecondFactorAdministration(
 
             // Last: Identity's updates write the whole user row as loaded, which would bring the old counters back.
             await lockout.ResetAsync(user.Id, cancellationToken);
+
+            // The reset usually follows a compromise: refresh tokens obtained with the old factors stop working too.
+            await revocation.RevokeAllAsync(user.Id, cancellationToken);
             await transaction.CommitAsync(cancellationToken);
         }
 

@@ -9,7 +9,7 @@ public sealed record UserSummary(
     string Id, string UserName, string? Email, bool Disabled, DateTimeOffset? LockedOutUntil, DateTimeOffset CreatedAt);
 
 /// <summary>Creates and maintains accounts through ASP.NET Core Identity (hashing, validation, security stamps).</summary>
-public sealed class UserAdministration(UserManager<IdpUser> users, TimeProvider time)
+public sealed class UserAdministration(UserManager<IdpUser> users, TokenRevocation revocation, TimeProvider time)
 {
     public async Task<UserSummary> AddAsync(string userName, string? email, string password, CancellationToken cancellationToken = default)
     {
@@ -41,6 +41,10 @@ public sealed class UserAdministration(UserManager<IdpUser> users, TimeProvider 
         user.IsDisabled = disabled;
         Check(await users.UpdateAsync(user));
         Check(await users.UpdateSecurityStampAsync(user));
+        if (disabled)
+        {
+            await revocation.RevokeAllAsync(user.Id);
+        }
     }
 
     public async Task SetPasswordAsync(string userNameOrEmail, string password)
@@ -57,6 +61,9 @@ public sealed class UserAdministration(UserManager<IdpUser> users, TimeProvider 
         Check(await users.ResetPasswordAsync(user, token, password));
         await users.ResetAccessFailedCountAsync(user);
         await users.SetLockoutEndDateAsync(user, null);
+
+        // A password reset is often the clean-up after a compromise: end what the old password let anyone obtain.
+        await revocation.RevokeAllAsync(user.Id);
     }
 
     public async Task DeleteAsync(string userNameOrEmail) => Check(await users.DeleteAsync(await FindAsync(userNameOrEmail)));

@@ -119,4 +119,38 @@ public sealed class SessionTests(IdpFactory idp) : IClassFixture<IdpFactory>
         outcome = await browser.LoginAsync(outcome.RequirePage(), "liam", Password);
         Assert.True(outcome.RequirePage().Contains("This account is disabled"));
     }
+
+    [Theory]
+    [InlineData("set-password")]
+    [InlineData("reset-mfa")]
+    public async Task an_administrators_credential_reset_revokes_the_users_refresh_tokens(string reset)
+    {
+        // Arrange: a user with a refresh token (as an intruder might hold one).
+        await SeedAsync();
+        var name = "rev-" + reset;
+        await idp.CreateUserAsync(name, Password);
+        using var browser = idp.CreateBrowser();
+        var client = new OidcClient(idp.CreateClient(), "app-one");
+        var pkce = Pkce.Create();
+        var code = await browser.SignInForCodeAsync(client, pkce, name, Password, "openid offline_access");
+        var tokens = (await client.RedeemCodeAsync(code, pkce.Verifier)).EnsureSuccess();
+
+        // Act: the clean-up after a compromise.
+        await idp.AdministerAsync(async services =>
+        {
+            if (reset == "set-password")
+            {
+                await services.GetRequiredService<UserAdministration>().SetPasswordAsync(name, "Another-Horse-7");
+            }
+            else
+            {
+                await services.GetRequiredService<SecondFactorAdministration>().ResetAsync(name);
+            }
+
+            return true;
+        });
+
+        // Assert
+        Assert.Equal(Errors.InvalidGrant, (await client.RefreshAsync(tokens.RefreshToken!)).Error);
+    }
 }

@@ -20,6 +20,7 @@ public sealed class AccountModel(
     TotpAuthenticatorService totp,
     RecoveryCodeService recoveryCodes,
     AuditLog audit,
+    TokenRevocation revocation,
     IdpDbContext db,
     RecentAuthentication recentAuthentication) : PageModel
 {
@@ -42,7 +43,8 @@ public sealed class AccountModel(
         if (await totp.RemoveAsync(user.Id, id) == 1)
         {
             await audit.WriteAsync("mfa.remove", AuditLog.Success, user, "totp");
-            Message = "The authenticator was removed. Its codes no longer work.";
+            await revocation.RevokeAllAsync(user.Id);
+            Message = "The authenticator was removed. Its codes no longer work, and applications must sign you in again.";
         }
 
         return null;
@@ -58,7 +60,8 @@ public sealed class AccountModel(
         if ((await users.RemovePasskeyAsync(user, WebEncoders.Base64UrlDecode(id))).Succeeded)
         {
             await audit.WriteAsync("mfa.remove", AuditLog.Success, user, "passkey");
-            Message = "The passkey was removed.";
+            await revocation.RevokeAllAsync(user.Id);
+            Message = "The passkey was removed. Applications must sign you in again.";
         }
 
         return null;
