@@ -10,11 +10,15 @@ namespace IdP.Server.Accounts;
 /// </summary>
 public static class SignInSession
 {
+    /// <summary>The same instant to the millisecond, for server-side comparisons (auth_time in tokens is in seconds).</summary>
+    public const string PreciseAuthenticationTime = "idp_auth_time_ms";
+
     public static IReadOnlyList<Claim> CreateClaims(DateTimeOffset authenticatedAt, params string[] methods)
     {
         var claims = new List<Claim>
         {
             new(IdpClaims.AuthenticationTime, authenticatedAt.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture), ClaimValueTypes.Integer64),
+            new(PreciseAuthenticationTime, authenticatedAt.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture), ClaimValueTypes.Integer64),
         };
         claims.AddRange(methods.Select(method => new Claim(IdpClaims.AuthenticationMethods, method)));
         return claims;
@@ -22,10 +26,12 @@ public static class SignInSession
 
     /// <summary>The claims that record the authentication itself (as opposed to the user's profile).</summary>
     public static bool IsAuthenticationFact(Claim claim)
-        => claim.Type is IdpClaims.AuthenticationTime or IdpClaims.AuthenticationMethods or Mfa.MfaSignIn.LevelClaim;
+        => claim.Type is IdpClaims.AuthenticationTime or PreciseAuthenticationTime or IdpClaims.AuthenticationMethods or Mfa.MfaSignIn.LevelClaim;
 
     public static DateTimeOffset? GetAuthenticationTime(ClaimsPrincipal principal)
-        => long.TryParse(principal.FindFirst(IdpClaims.AuthenticationTime)?.Value, NumberStyles.None, CultureInfo.InvariantCulture, out var seconds)
+        => long.TryParse(principal.FindFirst(PreciseAuthenticationTime)?.Value, NumberStyles.None, CultureInfo.InvariantCulture, out var milliseconds)
+            ? DateTimeOffset.FromUnixTimeMilliseconds(milliseconds)
+            : long.TryParse(principal.FindFirst(IdpClaims.AuthenticationTime)?.Value, NumberStyles.None, CultureInfo.InvariantCulture, out var seconds)
             ? DateTimeOffset.FromUnixTimeSeconds(seconds)
             : null;
 

@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore;
 using System.Collections.Immutable;
 using IdP.Server.Accounts;
@@ -24,8 +25,15 @@ internal sealed class AuthorizationEndpoint(
     AuthenticationRequirements requirements,
     UserPrincipalFactory principals,
     IAntiforgery antiforgery,
+    Microsoft.AspNetCore.DataProtection.IDataProtectionProvider dataProtection,
     TimeProvider time)
 {
+    /// <summary>
+    /// Carries "the user must have authenticated after T" through the login page when prompt=login or max_age are
+    /// removed from the return URL (they would loop otherwise). Sealed with Data Protection, so replaying the
+    /// return URL from a signed-in browser cannot skip the re-authentication.
+    /// </summary>
+    public const string AuthenticatedAfterParameter = "idp_auth_after";
     /// <summary>Form fields the consent page adds to the replayed authorization request.</summary>
     public const string ConsentField = "consent";
     public const string ConsentAccepted = "accept";
@@ -48,7 +56,9 @@ internal sealed class AuthorizationEndpoint(
         var authenticatedAt = session.Succeeded ? SignInSession.GetAuthenticationTime(session.Principal!) : null;
         var mustAuthenticate = user is null || authenticatedAt is null
             || request.HasPromptValue(PromptValues.Login)
-            || (request.MaxAge is long maxAge && time.GetUtcNow() - authenticatedAt.Value > TimeSpan.FromSeconds(maxAge));
+            || (request.MaxAge is long maxAge && time.GetUtcNow() - authenticatedAt.Value > TimeSpan.FromSeconds(maxAge))
+            || (context.Request.Query.ContainsKey(AuthenticatedAfterParameter) || (context.Request.HasFormContentType && context.Request.Form.ContainsKey(AuthenticatedAfterParameter)))
+               && !(RequiredAuthenticationTime(context) is { } after && authenticatedAt >= after);
 
         if (mustAuthenticate)
         {
@@ -57,10 +67,13 @@ internal sealed class AuthorizationEndpoint(
                 return ProtocolResults.Forbid(Errors.LoginRequired, "The user is not signed in.");
             }
 
-            // Back to this endpoint after sign-in, without the parameters that forced it (or it would loop).
-            return Results.Challenge(
-                new AuthenticationProperties { RedirectUri = BuildReturnUrl(context, except: [Parameters.Prompt, Parameters.MaxAge]) },
-                [IdentityConstants.ApplicationScheme]);
+            // Back to this endpoint after sign-in, without the parameters that forced it (or it would loop), but with
+            // a sealed marker that still demands an authentication from now on.
+            var marker = Protector().Protect(time.GetUtcNow().ToUnixTimeMilliseconds().ToString(System.Globalization.CultureInfo.InvariantCulture),
+                TimeSpan.FromMinutes(30));
+            var returnUrl = BuildReturnUrl(context, except: [Parameters.Prompt, Parameters.MaxAge, AuthenticatedAfterParameter]);
+            returnUrl += (returnUrl.Contains('?', StringComparison.Ordinal) ? "&" : "?") + AuthenticatedAfterParameter + "=" + Uri.EscapeDataString(marker);
+            return Results.Challenge(new AuthenticationProperties { RedirectUri = returnUrl }, [IdentityConstants.ApplicationScheme]);
         }
 
         var application = await applications.FindByClientIdAsync(request.ClientId!)
@@ -112,6 +125,25 @@ internal sealed class AuthorizationEndpoint(
         }
 
         return Results.Redirect("/connect/consent?returnUrl=" + Uri.EscapeDataString(BuildReturnUrl(context, except: [])));
+    }
+
+    private Microsoft.AspNetCore.DataProtection.ITimeLimitedDataProtector Protector()
+        => Microsoft.AspNetCore.DataProtection.DataProtectionAdvancedExtensions.ToTimeLimitedDataProtector(
+            dataProtection.CreateProtector("IdP.Protocol.AuthenticatedAfter.v1"));
+
+    /// <summary>The time the sealed marker demands; null when it is missing, tampered with or expired (fail closed).</summary>
+    private DateTimeOffset? RequiredAuthenticationTime(HttpContext context)
+    {
+        var sealedValue = context.Request.Query[AuthenticatedAfterParameter].ToString() is { Length: > 0 } fromQuery ? fromQuery
+            : context.Request.HasFormContentType ? context.Request.Form[AuthenticatedAfterParameter].ToString() : "";
+        try
+        {
+            return DateTimeOffset.FromUnixTimeMilliseconds(long.Parse(Protector().Unprotect(sealedValue), System.Globalization.CultureInfo.InvariantCulture));
+        }
+        catch (System.Security.Cryptography.CryptographicException)
+        {
+            return null;
+        }
     }
 
     private async Task<bool> HasConsentedAsync(string subject, string applicationId, ImmutableArray<string> scopes)

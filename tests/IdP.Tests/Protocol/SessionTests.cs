@@ -153,4 +153,23 @@ public sealed class SessionTests(IdpFactory idp) : IClassFixture<IdpFactory>
         // Assert
         Assert.Equal(Errors.InvalidGrant, (await client.RefreshAsync(tokens.RefreshToken!)).Error);
     }
+
+    [Fact]
+    public async Task the_return_url_of_prompt_login_cannot_be_replayed_to_skip_signing_in_again()
+    {
+        // Arrange: a signed-in browser, and the login page a prompt=login request leads to.
+        var (browser, _) = await SignedInAsync("victor");
+        var client = new OidcClient(idp.CreateClient(), "app-two");
+        var login = (await browser.NavigateAsync(client.AuthorizeUrl(Pkce.Create(), extra: [("prompt", "login")]))).RequirePage();
+        var returnUrl = Microsoft.AspNetCore.WebUtilities.QueryHelpers.ParseQuery(new Uri(login.Url).Query)["ReturnUrl"].ToString();
+        Assert.DoesNotContain("prompt=login", returnUrl, StringComparison.Ordinal);
+
+        // Act: someone at the browser opens the return URL directly, or with the marker tampered with.
+        var replay = await browser.NavigateAsync(returnUrl);
+        var tampered = await browser.NavigateAsync(returnUrl.Replace("idp_auth_after=", "idp_auth_after=x", StringComparison.Ordinal));
+
+        // Assert: both still demand the sign-in; no code reaches the client.
+        Assert.Contains("/account/login", replay.RequirePage().Url, StringComparison.Ordinal);
+        Assert.Contains("/account/login", tampered.RequirePage().Url, StringComparison.Ordinal);
+    }
 }
