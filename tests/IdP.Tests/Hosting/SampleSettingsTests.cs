@@ -26,6 +26,7 @@ public sealed class SampleSettingsTests
         { PasskeyOptions.SectionName, typeof(PasskeyOptions) },
         { IdP.Server.Mainframe.MainframeOptions.SectionName, typeof(IdP.Server.Mainframe.MainframeOptions) },
         { MapperOptions.SectionName, typeof(MapperOptions) },
+        { IdP.Server.Hosting.RateLimits.RateLimitsOptions.SectionName, typeof(IdP.Server.Hosting.RateLimits.RateLimitsOptions) },
     };
 
     [Theory]
