@@ -3,6 +3,8 @@ using IdP.Server.Administration;
 using IdP.Server.Data;
 using IdP.Server.Health;
 using IdP.Server.Housekeeping;
+using IdP.Server.Hosting.RateLimits;
+using IdP.Server.Hosting.Security;
 using IdP.Server.Keys;
 using IdP.Server.Mainframe.Mapper;
 using IdP.Server.Mfa;
@@ -38,6 +40,8 @@ public static class IdpHostBuilderExtensions
         services.AddIdpMapper(configuration);
         services.AddIdpHousekeeping(configuration);
         services.AddIdpHealthChecks();
+        services.AddIdpSecurity();
+        services.AddIdpRateLimits(configuration);
 
         // Data Protection keys live in the database, so every instance can read cookies and protected keys.
         services.AddDataProtection()
@@ -48,6 +52,7 @@ public static class IdpHostBuilderExtensions
         {
             // Pages live in their feature folders and declare absolute routes (@page "/account/login").
             options.RootDirectory = "/";
+            options.Conventions.ConfigureFilter(new ContentSecurityPolicyFilter());
         });
 
         return builder;
@@ -56,12 +61,19 @@ public static class IdpHostBuilderExtensions
     /// <summary>The request pipeline.</summary>
     public static WebApplication ConfigureIdpPipeline(this WebApplication app)
     {
+        // First: everything after it (limits, audit log, HSTS, Secure cookies) sees the client a trusted proxy reports.
+        app.UseIdpForwardedHeaders();
+
         // Never a stack trace: the error page answers protocol paths with an RFC 6749 server_error in JSON.
         app.UseExceptionHandler("/error");
         app.UseStatusCodePagesWithReExecute("/error", "?status={0}");
 
+        app.UseIdpSecurityHeaders(app.Environment);
+
         app.UseStaticFiles();
         app.UseRouting();
+        // Before authentication: OpenIddict answers /connect/token inside it.
+        app.UseIdpRateLimits();
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseAntiforgery();

@@ -17,6 +17,15 @@ public sealed class IdpServerOptions : IValidatableObject
     /// <summary>Refuse protocol requests over plain HTTP. Only turn off for local development behind no proxy.</summary>
     public bool RequireHttps { get; set; } = true;
 
+    /// <summary>
+    /// Reverse proxies (IP addresses) whose X-Forwarded-For / X-Forwarded-Proto are believed. Empty (the default):
+    /// none, so a client cannot pick the IP the rate limits and the audit log see by sending the header itself.
+    /// </summary>
+    public string[] KnownProxies { get; set; } = [];
+
+    /// <summary>Networks (CIDR, e.g. 10.0.0.0/8) of trusted reverse proxies, as <see cref="KnownProxies"/>.</summary>
+    public string[] KnownNetworks { get; set; } = [];
+
     /// <summary>The issuer as a URI with a trailing slash. A method, so options validation never evaluates it on bad input.</summary>
     public Uri GetIssuerUri() => new(Issuer.EndsWith('/') ? Issuer : Issuer + "/", UriKind.Absolute);
 
@@ -33,6 +42,16 @@ public sealed class IdpServerOptions : IValidatableObject
         else if (!string.IsNullOrEmpty(uri.Query) || !string.IsNullOrEmpty(uri.Fragment))
         {
             yield return new ValidationResult("Server:Issuer must not have a query or fragment (OIDC Discovery §3).", [nameof(Issuer)]);
+        }
+
+        foreach (var proxy in KnownProxies.Where(p => !System.Net.IPAddress.TryParse(p, out _)))
+        {
+            yield return new ValidationResult($"Server:KnownProxies: '{proxy}' is not an IP address.", [nameof(KnownProxies)]);
+        }
+
+        foreach (var network in KnownNetworks.Where(n => !System.Net.IPNetwork.TryParse(n, out _)))
+        {
+            yield return new ValidationResult($"Server:KnownNetworks: '{network}' is not a CIDR network such as 10.0.0.0/8.", [nameof(KnownNetworks)]);
         }
     }
 }

@@ -28,6 +28,7 @@ public sealed class SampleSettingsTests
         { MapperOptions.SectionName, typeof(MapperOptions) },
         { IdP.Server.Housekeeping.HousekeepingOptions.SectionName, typeof(IdP.Server.Housekeeping.HousekeepingOptions) },
         { IdP.Server.Housekeeping.AuditOptions.SectionName, typeof(IdP.Server.Housekeeping.AuditOptions) },
+        { IdP.Server.Hosting.RateLimits.RateLimitsOptions.SectionName, typeof(IdP.Server.Hosting.RateLimits.RateLimitsOptions) },
     };
 
     [Theory]

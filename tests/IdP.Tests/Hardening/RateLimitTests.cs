@@ -1,0 +1,134 @@
+using System.Net;
+using System.Text.Json;
+using IdP.Server.Data;
+using IdP.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace IdP.Tests.Hardening;
+
+/// <summary>Password, code and client-secret guessing is slowed per IP and per account, with a 429 a client can act on.</summary>
+public sealed class RateLimitTests
+{
+    private static Dictionary<string, string?> Limits(string group, int perIp, int perAccount, string window = "00:00:02", params (string, string)[] more)
+    {
+        var settings = new Dictionary<string, string?>
+        {
+            [$"RateLimits:{group}:PermitLimitPerIp"] = perIp.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            [$"RateLimits:{group}:PermitLimitPerAccount"] = perAccount.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            [$"RateLimits:{group}:Window"] = window,
+        };
+        foreach (var (key, value) in more)
+        {
+            settings[key] = value;
+        }
+
+        return settings;
+    }
+
+    /// <summary>Submits the real login form (with its antiforgery token) as <paramref name="client"/>.</summary>
+    private static async Task<HttpResponseMessage> LoginAsync(HttpClient client, string userName)
+    {
+        var page = await client.GetAsync("/account/login");
+        var html = await page.Content.ReadAsStringAsync();
+        var form = HtmlForm.Parse(html, "/account/login")[0];
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/account/login") { Content = form.With(("Input.UserName", userName), ("Input.Password", "wrong-password")) };
+        foreach (var cookie in page.Headers.TryGetValues("Set-Cookie", out var cookies) ? cookies : [])
+        {
+            request.Headers.Add("Cookie", cookie.Split(';')[0]);
+        }
+
+        return await client.SendAsync(request);
+    }
+
+    [Fact]
+    public async Task an_account_past_its_login_limit_gets_429_with_retry_after_others_do_not_and_the_limit_resets_after_the_window()
+    {
+        using var idp = new PeerIdpFactory(Limits("Login", perIp: 100, perAccount: 3));
+        using var client = idp.ClientFrom("203.0.113.10");
+
+        for (var attempt = 0; attempt < 3; attempt++)
+        {
+            Assert.Equal(HttpStatusCode.OK, (await LoginAsync(client, "alice")).StatusCode); // the form again, "incorrect"
+        }
+
+        var limited = await LoginAsync(client, "ALICE "); // same account, however it is typed
+        Assert.Equal(HttpStatusCode.TooManyRequests, limited.StatusCode);
+        var retryAfter = int.Parse(Assert.Single(limited.Headers.GetValues("Retry-After")), System.Globalization.CultureInfo.InvariantCulture);
+        Assert.InRange(retryAfter, 1, 2);
+        Assert.Contains("Too many attempts", await limited.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+
+        Assert.Equal(HttpStatusCode.OK, (await LoginAsync(client, "bob")).StatusCode);
+
+        await Task.Delay(TimeSpan.FromSeconds(retryAfter) + TimeSpan.FromMilliseconds(600));
+        Assert.Equal(HttpStatusCode.OK, (await LoginAsync(client, "alice")).StatusCode);
+    }
+
+    [Fact]
+    public async Task behind_a_configured_proxy_each_forwarded_client_ip_has_its_own_login_budget_and_is_audited()
+    {
+        using var idp = new PeerIdpFactory(Limits("Login", perIp: 2, perAccount: 100, window: "00:01:00", ("Server:KnownProxies:0", "10.0.0.1")));
+        using var first = idp.ClientFrom("10.0.0.1", forwardedFor: "198.51.100.1");
+        using var second = idp.ClientFrom("10.0.0.1", forwardedFor: "198.51.100.2");
+
+        Assert.Equal(HttpStatusCode.OK, (await LoginAsync(first, "user-1")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await LoginAsync(first, "user-2")).StatusCode);
+        Assert.Equal(HttpStatusCode.TooManyRequests, (await LoginAsync(first, "user-3")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await LoginAsync(second, "user-4")).StatusCode);
+
+        var audited = await idp.AdministerAsync(services => services.GetRequiredService<IdpDbContext>().AuditEvents
+            .Where(e => e.Reason == "unknown user 'user-1'").Select(e => e.IpAddress).SingleAsync());
+        Assert.Equal("198.51.100.1", audited);
+    }
+
+    [Fact]
+    public async Task x_forwarded_for_from_a_peer_that_is_not_a_configured_proxy_is_ignored()
+    {
+        using var idp = new PeerIdpFactory(Limits("Login", perIp: 2, perAccount: 100, window: "00:01:00"));
+        using var first = idp.ClientFrom("203.0.113.7", forwardedFor: "198.51.100.1");
+        using var spoofing = idp.ClientFrom("203.0.113.7", forwardedFor: "198.51.100.2");
+
+        Assert.Equal(HttpStatusCode.OK, (await LoginAsync(first, "user-1")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await LoginAsync(first, "user-2")).StatusCode);
+        Assert.Equal(HttpStatusCode.TooManyRequests, (await LoginAsync(spoofing, "user-3")).StatusCode);
+
+        var audited = await idp.AdministerAsync(services => services.GetRequiredService<IdpDbContext>().AuditEvents
+            .Where(e => e.Reason == "unknown user 'user-1'").Select(e => e.IpAddress).SingleAsync());
+        Assert.Equal("203.0.113.7", audited);
+    }
+
+    [Fact]
+    public async Task the_token_endpoint_limits_each_client_before_openiddict_runs_and_answers_an_oauth_error()
+    {
+        using var idp = new PeerIdpFactory(Limits("Token", perIp: 100, perAccount: 2, window: "00:01:00"));
+        using var client = idp.ClientFrom("203.0.113.20");
+
+        Task<HttpResponseMessage> TokenAsync(string clientId, bool basic = false)
+        {
+            var request = new HttpRequestMessage(HttpMethod.Post, "/connect/token")
+            {
+                Content = new FormUrlEncodedContent(basic
+                    ? [KeyValuePair.Create("grant_type", "client_credentials")]
+                    : [KeyValuePair.Create("grant_type", "client_credentials"), KeyValuePair.Create("client_id", clientId), KeyValuePair.Create("client_secret", "guess")]),
+            };
+            if (basic)
+            {
+                request.Headers.Authorization = new("Basic", Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes($"{clientId}:guess")));
+            }
+
+            return client.SendAsync(request);
+        }
+
+        Assert.NotEqual(HttpStatusCode.TooManyRequests, (await TokenAsync("guessed-client")).StatusCode);
+        Assert.NotEqual(HttpStatusCode.TooManyRequests, (await TokenAsync("guessed-client")).StatusCode);
+
+        var limited = await TokenAsync("guessed-client", basic: true); // the same client, however it authenticates
+        Assert.Equal(HttpStatusCode.TooManyRequests, limited.StatusCode);
+        Assert.True(limited.Headers.RetryAfter?.Delta > TimeSpan.Zero, "A 429 must say when to retry.");
+        var body = JsonDocument.Parse(await limited.Content.ReadAsStringAsync()).RootElement;
+        Assert.Equal("temporarily_unavailable", body.GetProperty("error").GetString());
+        Assert.False(string.IsNullOrEmpty(body.GetProperty("error_description").GetString()));
+
+        Assert.NotEqual(HttpStatusCode.TooManyRequests, (await TokenAsync("another-client")).StatusCode);
+    }
+}
