@@ -17,7 +17,6 @@ public static class AccountServiceCollectionExtensions
             .ValidateOnStart();
 
         services.AddScoped<RecentAuthentication>();
-        services.AddScoped<TokenRevocation>();
 
         services.AddAuthentication(IdentityConstants.ApplicationScheme)
                 .AddIdentityCookies();

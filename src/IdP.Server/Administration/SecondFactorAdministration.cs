@@ -1,3 +1,4 @@
+using IdP.Server.Protocol;
 using IdP.Server.Accounts;
 using IdP.Server.Data;
 using IdP.Server.Mfa;

@@ -1,3 +1,4 @@
+using IdP.Server.Protocol;
 using IdP.Server.Accounts;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;

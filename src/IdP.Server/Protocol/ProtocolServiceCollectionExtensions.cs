@@ -91,6 +91,7 @@ public static class ProtocolServiceCollectionExtensions
         services.AddSingleton<IConfigureOptions<OpenIddictServerOptions>, ServerOptionsSetup>();
         services.AddSingleton<IConfigureOptions<OpenIddictServerAspNetCoreOptions>, ServerOptionsSetup>();
         services.AddScoped<UserPrincipalFactory>();
+        services.AddScoped<TokenRevocation>();
         return services;
     }
 }

@@ -1,6 +1,6 @@
 using OpenIddict.Abstractions;
 
-namespace IdP.Server.Accounts;
+namespace IdP.Server.Protocol;
 
 /// <summary>
 /// Revokes everything IdP issued to a user (authorizations, refresh tokens, stored access tokens), for changes that
