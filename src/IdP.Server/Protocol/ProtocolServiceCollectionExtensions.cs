@@ -66,8 +66,9 @@ public static class ProtocolServiceCollectionExtensions
                 // Client-credentials access tokens are not stored (see ClientCredentialsTokenStorage).
                 options.AddEventHandler(ClientCredentialsTokenStorage.Descriptor);
 
-                // Discovery lists the API scopes created with `idp scopes add`.
+                // Discovery lists the API scopes created with `idp scopes add`, and bases every URL on the issuer.
                 options.AddEventHandler(ApiScopesInDiscovery.Descriptor);
+                options.AddEventHandler(IssuerBasedDiscoveryEndpoints.Descriptor);
 
                 // Passthrough only where IdP decides something: who the user is, consent, what goes in tokens, sign-out.
                 options.UseAspNetCore()

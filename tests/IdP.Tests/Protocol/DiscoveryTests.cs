@@ -61,4 +61,18 @@ public sealed class DiscoveryTests(IdpFactory idp) : IClassFixture<IdpFactory>
             Assert.False(key.TryGetProperty(privatePart, out _), $"The JWKS leaks the private parameter '{privatePart}'.");
         }
     }
+
+    [Fact]
+    public async Task a_forged_host_header_changes_no_url_in_the_discovery_document()
+    {
+        // A request that claims to be for another host (or arrives through a misconfigured proxy).
+        using var forged = idp.CreateClient(new Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactoryClientOptions { BaseAddress = new Uri("http://evil.example/") });
+
+        var document = JsonDocument.Parse(await forged.GetStringAsync("/.well-known/openid-configuration")).RootElement;
+
+        var urls = document.EnumerateObject().Where(p => p.Value.ValueKind == JsonValueKind.String && p.Value.GetString()!.StartsWith("http", StringComparison.Ordinal))
+            .Select(p => (p.Name, Url: p.Value.GetString()!)).ToList();
+        Assert.Contains(urls, u => u.Name == "token_endpoint");
+        Assert.All(urls, u => Assert.StartsWith(IdpFactory.Issuer, u.Url, StringComparison.Ordinal));
+    }
 }
