@@ -172,4 +172,27 @@ public sealed class SessionTests(IdpFactory idp) : IClassFixture<IdpFactory>
         Assert.Contains("/account/login", replay.RequirePage().Url, StringComparison.Ordinal);
         Assert.Contains("/account/login", tampered.RequirePage().Url, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task password_guessing_against_a_disabled_account_is_bounded_by_the_lockout()
+    {
+        await idp.CreateUserAsync("wanda", Password);
+        await idp.AdministerAsync(async services =>
+        {
+            await services.GetRequiredService<UserAdministration>().SetDisabledAsync("wanda", disabled: true);
+            return true;
+        });
+        using var browser = idp.CreateBrowser();
+        for (var attempt = 0; attempt < 5; attempt++)
+        {
+            await browser.SubmitPasswordAsync((await browser.NavigateAsync("/account/login")).RequirePage(), "wanda", "guess-" + attempt);
+        }
+
+        // The guesses were counted: the account is locked, and even the right password no longer confirms anything.
+        var outcome = await browser.SubmitPasswordAsync((await browser.NavigateAsync("/account/login")).RequirePage(), "wanda", Password);
+        Assert.False(outcome.RequirePage().Contains("This account is disabled"));
+        var locked = await idp.AdministerAsync(s => Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.SingleAsync(
+            s.GetRequiredService<IdP.Server.Data.IdpDbContext>().Users, u => u.UserName == "wanda"));
+        Assert.NotNull(locked.LockoutEnd);
+    }
 }

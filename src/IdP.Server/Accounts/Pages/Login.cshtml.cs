@@ -71,10 +71,16 @@ public sealed class LoginModel(SignInManager<IdpUser> signIn, UserManager<IdpUse
                         "Try again then, or ask your administrator to reset your password.");
         }
 
-        // A disabled account is only revealed to someone who knows its password.
-        if (result.IsNotAllowed && user.IsDisabled && await users.CheckPasswordAsync(user, Input.Password))
+        // A disabled account is only revealed to someone who knows its password. Identity refuses disabled accounts
+        // before it counts failures, so this path counts them itself: guessing stays bounded by the lockout.
+        if (result.IsNotAllowed && user.IsDisabled && !await users.IsLockedOutAsync(user))
         {
-            return Fail("This account is disabled. Contact your administrator.");
+            if (await users.CheckPasswordAsync(user, Input.Password))
+            {
+                return Fail("This account is disabled. Contact your administrator.");
+            }
+
+            await users.AccessFailedAsync(user);
         }
 
         return Fail("The user name or password is incorrect.");
