@@ -57,8 +57,7 @@ internal sealed class AuthorizationEndpoint(
         var mustAuthenticate = user is null || authenticatedAt is null
             || request.HasPromptValue(PromptValues.Login)
             || (request.MaxAge is long maxAge && time.GetUtcNow() - authenticatedAt.Value > TimeSpan.FromSeconds(maxAge))
-            || (context.Request.Query.ContainsKey(AuthenticatedAfterParameter) || (context.Request.HasFormContentType && context.Request.Form.ContainsKey(AuthenticatedAfterParameter)))
-               && !(RequiredAuthenticationTime(context) is { } after && authenticatedAt >= after);
+            || SealedMarker(context) is { } sent && !(Unseal(sent) is { } after && authenticatedAt >= after);
 
         if (mustAuthenticate)
         {
@@ -131,14 +130,19 @@ internal sealed class AuthorizationEndpoint(
         => Microsoft.AspNetCore.DataProtection.DataProtectionAdvancedExtensions.ToTimeLimitedDataProtector(
             dataProtection.CreateProtector("IdP.Protocol.AuthenticatedAfter.v1"));
 
-    /// <summary>The time the sealed marker demands; null when it is missing, tampered with or expired (fail closed).</summary>
-    private DateTimeOffset? RequiredAuthenticationTime(HttpContext context)
+    /// <summary>The sealed marker as sent (query or form); empty when present without a value, null when absent.</summary>
+    private static string? SealedMarker(HttpContext context)
+        => context.Request.Query.TryGetValue(AuthenticatedAfterParameter, out var fromQuery) && fromQuery.ToString().Length > 0 ? fromQuery.ToString()
+         : context.Request.HasFormContentType && context.Request.Form.TryGetValue(AuthenticatedAfterParameter, out var fromForm) ? fromForm.ToString()
+         : context.Request.Query.ContainsKey(AuthenticatedAfterParameter) ? ""
+         : null;
+
+    /// <summary>The time the sealed marker demands; null when it was tampered with or expired (fail closed).</summary>
+    private DateTimeOffset? Unseal(string marker)
     {
-        var sealedValue = context.Request.Query[AuthenticatedAfterParameter].ToString() is { Length: > 0 } fromQuery ? fromQuery
-            : context.Request.HasFormContentType ? context.Request.Form[AuthenticatedAfterParameter].ToString() : "";
         try
         {
-            return DateTimeOffset.FromUnixTimeMilliseconds(long.Parse(Protector().Unprotect(sealedValue), System.Globalization.CultureInfo.InvariantCulture));
+            return DateTimeOffset.FromUnixTimeMilliseconds(long.Parse(Protector().Unprotect(marker), System.Globalization.CultureInfo.InvariantCulture));
         }
         catch (System.Security.Cryptography.CryptographicException)
         {
