@@ -1,14 +1,21 @@
 #!/usr/bin/env bash
-# Adds an EF Core migration to the SQLite set:  migrations/add-migration.sh <Name>
-# The migration files land in migrations/Sqlite/ (the tools put the model snapshot in a folder named after its
-# namespace, so it is moved back beside the migrations).
+# Adds an EF Core migration to every provider's set:  migrations/add-migration.sh <Name>
+# Both sets are generated from the same model: migrations/Sqlite (IdpDbContext) and migrations/PostgreSql
+# (PostgreSqlIdpDbContext). A test (MigrationSetTests) fails when either set lags behind the model.
+# The tools put each model snapshot in a folder named after its namespace, so it is moved back beside its set.
 set -euo pipefail
 name=${1:?usage: migrations/add-migration.sh <MigrationName>}
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root/src/IdP.Server"
 dotnet tool restore >/dev/null
-dotnet ef migrations add "$name" --output-dir ../../migrations/Sqlite --namespace IdP.Server.Migrations.Sqlite
-if [ -f IdP/Server/Migrations/Sqlite/IdpDbContextModelSnapshot.cs ]; then
-  mv IdP/Server/Migrations/Sqlite/IdpDbContextModelSnapshot.cs "$root/migrations/Sqlite/"
+for provider in Sqlite PostgreSql; do
+  context=IdpDbContext
+  [[ $provider == PostgreSql ]] && context=PostgreSqlIdpDbContext
+  dotnet ef migrations add "$name" --context "$context" \
+    --output-dir "../../migrations/$provider" --namespace "IdP.Server.Migrations.$provider"
+  snapshot="IdP/Server/Migrations/$provider/${context}ModelSnapshot.cs"
+  if [ -f "$snapshot" ]; then
+    mv "$snapshot" "$root/migrations/$provider/"
+  fi
   rm -rf IdP
-fi
+done

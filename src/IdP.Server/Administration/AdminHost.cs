@@ -38,6 +38,7 @@ internal sealed class AdminHost : IAsyncDisposable
                     services.GetRequiredService<IServiceScopeFactory>(),
                     services.GetRequiredService<SigningKeyRing>(),
                     services.GetRequiredService<IOptions<DatabaseOptions>>().Value,
+                    services.GetRequiredService<ILogger<AdminHost>>(),
                     cancellationToken);
             }
 

@@ -4,11 +4,15 @@ namespace IdP.Server.Data;
 
 public enum DatabaseProvider
 {
+    /// <summary>The embedded default: one file, one node.</summary>
     Sqlite,
+
+    /// <summary>A shared PostgreSQL database, for several instances behind a load balancer.</summary>
+    PostgreSql,
 }
 
 /// <summary>Where IdP keeps its data. Bound from the <c>Database</c> configuration section.</summary>
-public sealed class DatabaseOptions
+public sealed class DatabaseOptions : IValidatableObject
 {
     public const string SectionName = "Database";
 
@@ -22,11 +26,23 @@ public sealed class DatabaseOptions
     [Required(AllowEmptyStrings = false)]
     public string DataDirectory { get; set; } = "data";
 
-    /// <summary>An explicit connection string; when empty, IdP uses <c>{DataDirectory}/idp.db</c>.</summary>
+    /// <summary>
+    /// An explicit connection string. SQLite: when empty, IdP uses <c>{DataDirectory}/idp.db</c>. PostgreSQL:
+    /// required, e.g. <c>Host=db;Database=idp;Username=idp;Password=…</c>.
+    /// </summary>
     public string? ConnectionString { get; set; }
 
-    /// <summary>Apply pending migrations when the server starts or a command runs.</summary>
+    /// <summary>
+    /// Apply pending migrations when the server starts or a command runs. Instances that start together take a
+    /// database lock first, so exactly one of them migrates.
+    /// </summary>
     public bool MigrateOnStartup { get; set; } = true;
+
+    /// <summary>
+    /// How long start-up waits for an unreachable database (e.g. PostgreSQL still starting) before giving up.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "01:00:00")]
+    public TimeSpan StartupTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>
     /// SQLite's <c>synchronous</c> pragma under WAL: <c>Normal</c> (default) or <c>Full</c>.
@@ -35,6 +51,16 @@ public sealed class DatabaseOptions
     /// </summary>
     [AllowedValues("Normal", "Full")]
     public string SqliteSynchronous { get; set; } = "Normal";
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (Provider == DatabaseProvider.PostgreSql && string.IsNullOrWhiteSpace(ConnectionString))
+        {
+            yield return new ValidationResult(
+                "Database:ConnectionString is required when Database:Provider is PostgreSql (e.g. \"Host=db;Database=idp;Username=idp;Password=...\").",
+                [nameof(ConnectionString)]);
+        }
+    }
 
     /// <summary>The connection string actually used, with the data folder resolved to an absolute path.</summary>
     public string ResolveConnectionString()

@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
 namespace IdP.Server.Data;
@@ -13,31 +14,45 @@ public static class DatabaseServiceCollectionExtensions
             .ValidateDataAnnotations()
             .ValidateOnStart();
 
+        // Both contexts are registered; which one answers for IdpDbContext is decided from the validated options
+        // when a scope first asks, so the choice follows configuration wherever it was set (files, environment,
+        // test hosts).
         services.AddDbContext<IdpDbContext>((provider, options) =>
         {
             var database = provider.GetRequiredService<IOptions<DatabaseOptions>>().Value;
-            switch (database.Provider)
+            var path = database.ResolveSqlitePath();
+            if (string.IsNullOrWhiteSpace(database.ConnectionString))
             {
-                case DatabaseProvider.Sqlite:
-                    var path = database.ResolveSqlitePath();
-                    if (string.IsNullOrWhiteSpace(database.ConnectionString))
-                    {
-                        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-                    }
-
-                    options.UseSqlite(database.ResolveConnectionString(), sqlite =>
-                        sqlite.MigrationsAssembly(typeof(IdpDbContext).Assembly.FullName));
-                    options.AddInterceptors(new SqlitePragmaInterceptor(database.SqliteSynchronous));
-                    break;
-
-                default:
-                    throw new InvalidOperationException($"Database:Provider '{database.Provider}' is not supported.");
+                Directory.CreateDirectory(Path.GetDirectoryName(path)!);
             }
+
+            options.UseSqlite(database.ResolveConnectionString(), sqlite =>
+                sqlite.MigrationsAssembly(typeof(IdpDbContext).Assembly.FullName));
+            options.AddInterceptors(new SqlitePragmaInterceptor(database.SqliteSynchronous));
 
             // OpenIddict's entity sets live in the same context.
             options.UseOpenIddict();
         });
 
+        services.AddDbContext<PostgreSqlIdpDbContext>((provider, options) =>
+        {
+            var database = provider.GetRequiredService<IOptions<DatabaseOptions>>().Value;
+            // Note: no retrying execution strategy. IdP's conditional writes (TOTP replay guard, recovery codes,
+            // lockout counters) run in explicit transactions, which a retrying strategy would have to replay
+            // as a whole; a failed request fails cleanly instead and the client retries.
+            options.UseNpgsql(database.ConnectionString, npgsql =>
+                npgsql.MigrationsAssembly(typeof(IdpDbContext).Assembly.FullName));
+            options.UseOpenIddict();
+        });
+
+        services.Replace(ServiceDescriptor.Scoped<IdpDbContext>(provider =>
+            provider.GetRequiredService<IOptions<DatabaseOptions>>().Value.Provider switch
+            {
+                DatabaseProvider.PostgreSql => provider.GetRequiredService<PostgreSqlIdpDbContext>(),
+                _ => new IdpDbContext(provider.GetRequiredService<DbContextOptions<IdpDbContext>>()),
+            }));
+
+        services.AddSingleton<DatabaseLock>();
         services.AddScoped<DatabaseMigrator>();
         return services;
     }

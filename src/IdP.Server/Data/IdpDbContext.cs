@@ -12,12 +12,23 @@ namespace IdP.Server.Data;
 /// applications, authorizations, scopes and tokens, the Data Protection key ring, and IdP's own tables.
 /// </summary>
 /// <remarks>
-/// Note: nothing here may assume SQLite. Provider-specific behaviour (pragmas, migration sets) lives in
-/// <see cref="DatabaseServiceCollectionExtensions"/> so a second provider only adds a migration set.
+/// Note: nothing here may assume one engine. This type is the SQLite context; <see cref="PostgreSqlIdpDbContext"/>
+/// derives from it only so that EF Core finds a separate migration set per provider (migrations are bound to a
+/// context type). Everything else resolves <see cref="IdpDbContext"/> and works on either.
 /// </remarks>
-public sealed class IdpDbContext(DbContextOptions<IdpDbContext> options)
-    : IdentityDbContext<IdpUser>(options), IDataProtectionKeyContext
+public class IdpDbContext : IdentityDbContext<IdpUser>, IDataProtectionKeyContext
 {
+    public IdpDbContext(DbContextOptions<IdpDbContext> options)
+        : base(options)
+    {
+    }
+
+    /// <summary>For provider-specific subclasses, which carry their own options type.</summary>
+    protected IdpDbContext(DbContextOptions options)
+        : base(options)
+    {
+    }
+
     public DbSet<SigningKey> SigningKeys => Set<SigningKey>();
 
     public DbSet<TotpAuthenticator> TotpAuthenticators => Set<TotpAuthenticator>();

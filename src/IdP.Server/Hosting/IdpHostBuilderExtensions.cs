@@ -42,6 +42,7 @@ public static class IdpHostBuilderExtensions
         services.AddIdpHealthChecks();
         services.AddIdpSecurity();
         services.AddIdpRateLimits(configuration);
+        services.AddExceptionHandler<DatabaseOutageHandler>();
 
         // Data Protection keys live in the database, so every instance can read cookies and protected keys.
         services.AddDataProtection()
@@ -64,7 +65,8 @@ public static class IdpHostBuilderExtensions
         // First: everything after it (limits, audit log, HSTS, Secure cookies) sees the client a trusted proxy reports.
         app.UseIdpForwardedHeaders();
 
-        // Never a stack trace: the error page answers protocol paths with an RFC 6749 server_error in JSON.
+        // Never a stack trace: a database outage gets 503 (DatabaseOutageHandler); anything else the error page,
+        // which answers protocol paths with an RFC 6749 server_error in JSON.
         app.UseExceptionHandler("/error");
         app.UseStatusCodePagesWithReExecute("/error", "?status={0}");
 

@@ -1,3 +1,4 @@
+using IdP.Server.Data;
 using Microsoft.Extensions.Options;
 
 namespace IdP.Server.Housekeeping;
@@ -25,8 +26,7 @@ internal sealed partial class HousekeepingService(
             try
             {
                 await Task.Delay(delay, time, stoppingToken);
-                await using var scope = scopeFactory.CreateAsyncScope();
-                await scope.ServiceProvider.GetRequiredService<Housekeeper>().PruneAsync(stoppingToken);
+                await RunOnceIfElectedAsync(stoppingToken);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -42,6 +42,29 @@ internal sealed partial class HousekeepingService(
             delay = options.Value.Interval;
         }
     }
+
+    /// <summary>
+    /// Prunes unless another instance is pruning right now: the database lock elects one instance per round, and a
+    /// dead instance's lock ends with its session, so another takes over at its next interval.
+    /// </summary>
+    internal async Task<bool> RunOnceIfElectedAsync(CancellationToken cancellationToken)
+    {
+        await using var scope = scopeFactory.CreateAsyncScope();
+        await using var elected = await scope.ServiceProvider.GetRequiredService<DatabaseLock>().TryAcquireAsync(LockName, cancellationToken);
+        if (elected is null)
+        {
+            LogSkipped(logger);
+            return false;
+        }
+
+        await scope.ServiceProvider.GetRequiredService<Housekeeper>().PruneAsync(cancellationToken);
+        return true;
+    }
+
+    public const string LockName = "housekeeping";
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Housekeeping skipped: another instance is running it.")]
+    private static partial void LogSkipped(ILogger logger);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Housekeeping failed; retrying at the next interval.")]
     private static partial void LogFailed(ILogger logger, Exception exception);

@@ -16,6 +16,7 @@ public sealed record RotationResult(KeyInfo Key, KeyInfo? Previous);
 /// </summary>
 public sealed class KeyRotation(
     IdpDbContext db,
+    DatabaseLock databaseLock,
     SigningKeyFactory factory,
     SigningKeyRing ring,
     IOptions<KeyOptions> keyOptions,
@@ -81,9 +82,11 @@ public sealed class KeyRotation(
         var created = time.GetUtcNow();
         var key = factory.CreateRsaKey(settings.Algorithm, settings.RsaKeySize, created, created + settings.PrePublicationDelay);
 
-        // SQLite: EF Core's transaction is BEGIN IMMEDIATE, which takes the database write lock before the check
-        // below reads. Another instance doing the same waits here and then sees this key as pending, so the check
-        // and the insert are one step and at most one new key appears.
+        // The check and the insert must be one step, so that at most one new key appears when several instances
+        // find rotation due at once. PostgreSQL: the instances queue on the "keys" advisory lock and the later ones
+        // see this key as pending. SQLite: EF Core's transaction is BEGIN IMMEDIATE, which takes the database write
+        // lock before the check below reads, so a second process queues there too.
+        await using var keysLock = await databaseLock.AcquireAsync(SigningKeyRing.LockName, cancellationToken);
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         var now = time.GetUtcNow();
         var keys = await db.SigningKeys.Where(k => k.Use == SigningKey.SignatureUse).ToListAsync(cancellationToken);

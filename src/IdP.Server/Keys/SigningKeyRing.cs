@@ -20,6 +20,7 @@ namespace IdP.Server.Keys;
 /// </remarks>
 public sealed class SigningKeyRing(
     IServiceScopeFactory scopeFactory,
+    DatabaseLock databaseLock,
     SigningKeyFactory factory,
     IOptions<KeyOptions> options,
     IOptionsMonitorCache<OpenIddictServerOptions> serverOptionsCache,
@@ -32,12 +33,17 @@ public sealed class SigningKeyRing(
 
     private volatile Loaded? _loaded;
 
+    /// <summary>Creating and rotating keys holds this database lock, so instances never add keys twice.</summary>
+    public const string LockName = "keys";
+
     public KeyRingSnapshot Current => _loaded?.Snapshot
         ?? throw new InvalidOperationException("The key ring was read before start-up loaded it.");
 
     /// <summary>Creates the first keys if the database has none, then loads the ring.</summary>
     public async Task InitializeAsync(CancellationToken cancellationToken = default)
     {
+        // Instances starting together on an empty database queue here: the first creates the keys, the others load them.
+        await using (var keysLock = await databaseLock.AcquireAsync(LockName, cancellationToken))
         await using (var scope = scopeFactory.CreateAsyncScope())
         {
             var db = scope.ServiceProvider.GetRequiredService<IdpDbContext>();

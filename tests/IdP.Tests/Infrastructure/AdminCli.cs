@@ -49,8 +49,12 @@ public sealed class AdminCli : IDisposable
         {
             ["Server:Issuer"] = IdpFactory.Issuer,
             ["Server:RequireHttps"] = "false",
-            ["Database:DataDirectory"] = DataDirectory,
         };
+        foreach (var (key, value) in TestDatabase.SettingsFor(DataDirectory))
+        {
+            configuration[key] = value;
+        }
+
         foreach (var (key, value) in settings)
         {
             configuration[key] = value;
@@ -72,7 +76,7 @@ public sealed class AdminCli : IDisposable
             return;
         }
 
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        TestDatabase.Drop(DataDirectory);
         if (Directory.Exists(DataDirectory))
         {
             Directory.Delete(DataDirectory, recursive: true);

@@ -7,8 +7,8 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 namespace IdP.Tests.Infrastructure;
 
 /// <summary>
-/// The real IdP pipeline on a test host, with its own SQLite database file (WAL, real migrations) in a temporary
-/// folder and a clock the test can move. Nothing is stubbed: requests go through OpenIddict, Identity and EF Core.
+/// The real IdP pipeline on a test host, with its own database (a SQLite file in a temporary folder, or a
+/// PostgreSQL database: see <see cref="TestDatabase"/>; real migrations either way) and a clock the test can move. Nothing is stubbed: requests go through OpenIddict, Identity and EF Core.
 /// </summary>
 public class IdpFactory : WebApplicationFactory<Program>
 {
@@ -56,7 +56,11 @@ public class IdpFactory : WebApplicationFactory<Program>
         builder.UseEnvironment("Testing");
         builder.UseSetting("Server:Issuer", Issuer);
         builder.UseSetting("Server:RequireHttps", "false");
-        builder.UseSetting("Database:DataDirectory", DataDirectory);
+        foreach (var (key, value) in TestDatabase.SettingsFor(DataDirectory))
+        {
+            builder.UseSetting(key, value);
+        }
+
         // Every test signs in from the same (test-server) address many times a minute: limits stay on, so the
         // limiter's form and cookie reading runs in every test, but out of reach. Rate-limit tests set their own.
         foreach (var group in new[] { "Login", "SecondFactor", "Token", "DeviceVerification", "Mapper" })
@@ -117,7 +121,7 @@ public class IdpFactory : WebApplicationFactory<Program>
         base.Dispose(disposing);
         if (disposing && !KeepData)
         {
-            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            TestDatabase.Drop(DataDirectory);
             try
             {
                 Directory.Delete(DataDirectory, recursive: true);

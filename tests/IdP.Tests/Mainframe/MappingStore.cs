@@ -1,5 +1,4 @@
 using IdP.Tests.Infrastructure;
-using Microsoft.Data.Sqlite;
 
 namespace IdP.Tests.Mainframe;
 
@@ -7,14 +6,14 @@ namespace IdP.Tests.Mainframe;
 internal static class MappingStore
 {
     public static async Task<long> ChangeStampAsync(AdminCli cli)
-        => (long)(await ScalarAsync(cli, "SELECT Version FROM IdpMappingChangeStamp WHERE Id = 1"))!;
+        => (long)(await ScalarAsync(cli, "SELECT \"Version\" FROM \"IdpMappingChangeStamp\" WHERE \"Id\" = 1"))!;
 
     /// <summary>Every row, ordered, as one string per row: enough to tell any change apart.</summary>
     public static async Task<IReadOnlyList<string>> RowsAsync(AdminCli cli)
     {
-        await using var connection = Open(cli);
+        await using var connection = await TestDatabase.OpenAsync(cli.DataDirectory);
         await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT DistributedId, Registry, MainframeUserId, Kind, IFNULL(Label, '') FROM IdpIdentityMappings ORDER BY Id";
+        command.CommandText = """SELECT "DistributedId", "Registry", "MainframeUserId", "Kind", COALESCE("Label", '') FROM "IdpIdentityMappings" ORDER BY "Id" """;
         await using var reader = await command.ExecuteReaderAsync();
         var rows = new List<string>();
         while (await reader.ReadAsync())
@@ -27,17 +26,9 @@ internal static class MappingStore
 
     private static async Task<object?> ScalarAsync(AdminCli cli, string sql)
     {
-        await using var connection = Open(cli);
+        await using var connection = await TestDatabase.OpenAsync(cli.DataDirectory);
         await using var command = connection.CreateCommand();
         command.CommandText = sql;
         return await command.ExecuteScalarAsync();
-    }
-
-    private static SqliteConnection Open(AdminCli cli)
-    {
-        // No pooling: the test must not keep the file open after it has looked.
-        var connection = new SqliteConnection($"Data Source={Path.Combine(cli.DataDirectory, "idp.db")};Pooling=False");
-        connection.Open();
-        return connection;
     }
 }

@@ -4,9 +4,9 @@ using IdP.Server.Accounts;
 using IdP.Server.Data;
 using IdP.Server.Mfa.Passkeys;
 using IdP.Server.Protocol;
+using IdP.Tests.Infrastructure;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Identity;
-using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -49,11 +49,11 @@ public sealed class PasskeyPipeline : IAsyncDisposable
             .AddInMemoryCollection(new Dictionary<string, string?>
             {
                 ["Server:Issuer"] = "https://idp.example.net/",
-                ["Database:DataDirectory"] = dataDirectory,
                 ["Mfa:Passkeys:ServerDomain"] = W3cTestVectors.RpId,
                 ["Mfa:Passkeys:AllowedOrigins:0"] = W3cTestVectors.Origin,
                 ["Mfa:Passkeys:UserVerification"] = "preferred",
             })
+            .AddInMemoryCollection(TestDatabase.SettingsFor(dataDirectory))
             .AddInMemoryCollection(settings ?? new Dictionary<string, string?>())
             .Build();
 
@@ -222,7 +222,7 @@ public sealed class PasskeyPipeline : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _services.DisposeAsync();
-        SqliteConnection.ClearAllPools();
+        TestDatabase.Drop(_dataDirectory);
         try
         {
             Directory.Delete(_dataDirectory, recursive: true);
