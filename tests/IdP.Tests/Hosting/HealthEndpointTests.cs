@@ -26,6 +26,7 @@ public sealed class HealthEndpointTests
     }
 
     [Fact]
+    [Trait(TestDatabase.Trait, TestDatabase.SqliteOnly)] // breaks the SQLite file; DatabaseOutageTests does PostgreSQL
     public async Task ready_is_503_when_the_database_cannot_be_opened_while_live_stays_200()
     {
         using var idp = new IdpFactory();
@@ -50,6 +51,7 @@ public sealed class HealthEndpointTests
     }
 
     [Fact]
+    [Trait(TestDatabase.Trait, TestDatabase.SqliteOnly)] // breaks the SQLite file; DatabaseOutageTests does PostgreSQL
     public async Task ready_is_503_naming_pending_migrations_when_the_database_is_replaced_by_an_empty_one()
     {
         using var idp = new IdpFactory();
