@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
-# IdP's test command: builds the solution (Release) and runs every test, the real-browser tests included.
+# IdP's test command: builds the solution (Release) and runs every test twice, once on SQLite and once on
+# PostgreSQL, the real-browser and scale-out (two instances behind nginx) tests included.
 #
-#   tests/test.sh                                            # everything
+#   tests/test.sh                                            # everything, on both databases
 #   tests/test.sh --filter "FullyQualifiedName~Browser"      # a subset; extra arguments go to `dotnet test`
+#   IDP_TEST_DATABASES=Sqlite tests/test.sh                  # one engine only (Sqlite or PostgreSql)
 #
-# Needs the .NET SDK (see global.json). The browser tests drive Debian's Chromium (/usr/bin/chromium); when it is
-# missing this script installs it with apt-get (as root, or through sudo). Set IDP_TEST_CHROMIUM to use another
-# Chromium binary instead. Ends with one line, "N passed, N failed[, N skipped]", and a non-zero exit status
-# when the build or any test failed. See docs/testing.md.
+# Needs the .NET SDK (see global.json). What else the tests use comes from Debian's packages, which this script
+# installs with apt-get when missing (as root, or through sudo): chromium (browser tests; IDP_TEST_CHROMIUM picks
+# another binary), postgresql (the tests start throw-away clusters on loopback ports in temporary folders and
+# remove them) and nginx (the load balancer of the scale-out test). Ends with one line, "N passed, N failed[,
+# N skipped]", and a non-zero exit status when the build or any test failed. See docs/testing.md.
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -19,41 +22,74 @@ export DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 say() { printf '==> %s\n' "$*"; }
 fail() { printf 'error: %s\n' "$*" >&2; exit 1; }
 
-# 1. Chromium, for the browser tests.
-install_chromium() {
-    command -v apt-get >/dev/null 2>&1 \
-        || fail "Chromium is missing and apt-get is not available. Install Chromium and set IDP_TEST_CHROMIUM=/path/to/chromium."
-
+# 1. Debian packages the tests use: Chromium (browser tests), PostgreSQL and nginx (scale-out tests).
+apt_updated=false
+apt_install() { # apt_install <why> <package>...
+    local why=$1; shift
+    command -v apt-get >/dev/null 2>&1 || fail "$why needs Debian's $* and apt-get is not available; install them by hand."
     local sudo=()
     if [[ $(id -u) -ne 0 ]]; then
-        command -v sudo >/dev/null 2>&1 || fail "Chromium is missing; installing it needs root. Run: apt-get install chromium (as root)."
+        command -v sudo >/dev/null 2>&1 || fail "$why needs Debian's $*; installing them needs root. Run: apt-get install $* (as root)."
         # With a terminal, sudo may ask for a password; without one (CI), it must not wait for an answer.
         if [[ -t 0 ]]; then sudo=(sudo); else sudo=(sudo -n); fi
     fi
-
-    say "Chromium is not installed; the browser tests need it. Installing Debian's chromium package..."
-    say "apt-get update"
-    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -q
-    say "apt-get install -y --no-install-recommends chromium (about 125 MB to download; this takes a minute or two)"
-    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium
+    if [[ $apt_updated == false ]]; then
+        say "apt-get update"
+        "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -q
+        apt_updated=true
+    fi
+    say "$why: apt-get install -y --no-install-recommends $*"
+    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$@"
 }
 
 chromium="${IDP_TEST_CHROMIUM:-/usr/bin/chromium}"
 if [[ ! -x "$chromium" ]]; then
     [[ -z "${IDP_TEST_CHROMIUM:-}" ]] || fail "IDP_TEST_CHROMIUM=$chromium is not an executable file."
-    install_chromium
+    apt_install "The browser tests (about 125 MB to download)" chromium
     [[ -x "$chromium" ]] || fail "apt-get finished but $chromium is still missing."
 fi
 say "Browser: $("$chromium" --version 2>/dev/null || echo "$chromium")"
 
-# 2. Build and test. dotnet test restores and builds first; a build error fails the run.
+if ! compgen -G "/usr/lib/postgresql/*/bin/pg_ctl" >/dev/null && [[ -z "${IDP_TEST_PG_BIN:-}" ]]; then
+    apt_install "The PostgreSQL tests" postgresql
+fi
+# The package's own cluster is not used (the tests start their own); on a machine where apt just started it, it
+# may keep running: it listens on its own port and does not disturb the tests.
+command -v nginx >/dev/null 2>&1 || [[ -x /usr/sbin/nginx ]] || apt_install "The scale-out test's load balancer" nginx
+# The package starts nginx on port 80 on systems with an init; the tests run their own on free loopback ports.
+
+# 2. Build once, then test on each database. A build error fails the run.
 results="$(mktemp -d "${TMPDIR:-/tmp}/idp-test-results.XXXXXX")"
-say "dotnet test IdP.sln -c Release (TRX results in $results)"
+say "dotnet build IdP.sln -c Release"
 status=0
-dotnet test IdP.sln -c Release \
-    --logger "trx" --logger "console;verbosity=normal" --results-directory "$results" \
-    --blame-hang-timeout 10m --blame-hang-dump-type none \
-    "$@" || status=$?
+dotnet build IdP.sln -c Release -nologo -clp:ErrorsOnly || status=$?
+
+# Tests marked [Trait("Database", "Sqlite")] break the SQLite file and run on SQLite only; the PostgreSQL-only
+# ones (outage, migrations race, scale-out behind nginx) run with the PostgreSQL pass.
+read -r -a databases <<< "${IDP_TEST_DATABASES:-Sqlite PostgreSql}"
+if (( status == 0 )); then
+    for database in "${databases[@]}"; do
+        case "$database" in
+            Sqlite) exclude="PostgreSql" ;;
+            PostgreSql) exclude="Sqlite" ;;
+            *) fail "IDP_TEST_DATABASES: unknown database '$database' (Sqlite or PostgreSql)." ;;
+        esac
+        filter="Database!=$exclude"
+        extra=("$@")
+        # A --filter given on the command line is combined with the database filter.
+        for i in "${!extra[@]}"; do
+            if [[ ${extra[$i]} == --filter && -n ${extra[$((i + 1))]:-} ]]; then
+                filter="($filter)&(${extra[$((i + 1))]})"
+                unset 'extra[i]' 'extra[i+1]'
+            fi
+        done
+        say "dotnet test on $database (TRX results in $results)"
+        IDP_TEST_DATABASE=$database dotnet test IdP.sln -c Release --no-build \
+            --logger "trx;LogFilePrefix=$database" --logger "console;verbosity=normal" --results-directory "$results" \
+            --blame-hang-timeout 10m --blame-hang-dump-type none \
+            --filter "$filter" "${extra[@]}" || status=$?
+    done
+fi
 
 # 3. Count outcomes from the TRX files (one per test project), with grep/sed only (no python on a bare machine).
 passed=0 failed=0 skipped=0

@@ -22,8 +22,6 @@ internal sealed partial class DatabaseOutageHandler(ILogger<DatabaseOutageHandle
             return false;
         }
 
-        LogOutage(logger, httpContext.Request.Path, exception.GetBaseException().GetType().Name);
-
         // Pooled connections opened before a database restart are dead; drop them so recovery needs no restart.
         NpgsqlConnection.ClearAllPools();
 
@@ -32,7 +30,11 @@ internal sealed partial class DatabaseOutageHandler(ILogger<DatabaseOutageHandle
         response.Headers.RetryAfter = RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
         response.Headers.CacheControl = "no-store";
 
-        if (WantsJson(httpContext.Request))
+        // The path the client asked for (the middleware may already point the request at the error page).
+        var path = httpContext.Features.Get<IExceptionHandlerPathFeature>()?.Path is { Length: > 0 } original
+            ? new PathString(original) : httpContext.Request.Path;
+        LogOutage(logger, path, exception.GetBaseException().GetType().Name);
+        if (WantsJson(path))
         {
             await response.WriteAsJsonAsync(new Dictionary<string, string>
             {
@@ -56,9 +58,8 @@ internal sealed partial class DatabaseOutageHandler(ILogger<DatabaseOutageHandle
     }
 
     /// <summary>Protocol endpoints (except the pages under /connect), the mapper and health answer JSON.</summary>
-    private static bool WantsJson(HttpRequest request)
+    private static bool WantsJson(PathString path)
     {
-        var path = request.Path;
         if (path.StartsWithSegments("/connect/verify") || path.StartsWithSegments("/connect/consent")
             || path.StartsWithSegments("/connect/authorize") || path.StartsWithSegments("/connect/endsession"))
         {
