@@ -30,6 +30,8 @@ public sealed class IdpDbContext(DbContextOptions<IdpDbContext> options)
 
     public DbSet<Mainframe.MappingChangeStamp> MappingChangeStamps => Set<Mainframe.MappingChangeStamp>();
 
+    public DbSet<Clients.ClientChangeStamp> ClientChangeStamps => Set<Clients.ClientChangeStamp>();
+
     public DbSet<Microsoft.AspNetCore.DataProtection.EntityFrameworkCore.DataProtectionKey> DataProtectionKeys
         => Set<Microsoft.AspNetCore.DataProtection.EntityFrameworkCore.DataProtectionKey>();
 
@@ -101,6 +103,14 @@ public sealed class IdpDbContext(DbContextOptions<IdpDbContext> options)
             stamp.HasKey(s => s.Id);
             stamp.Property(s => s.Id).ValueGeneratedNever();
             stamp.HasData(new Mainframe.MappingChangeStamp { Id = 1, Version = 0 });
+        });
+
+        builder.Entity<Clients.ClientChangeStamp>(stamp =>
+        {
+            stamp.ToTable("IdpClientChangeStamp");
+            stamp.HasKey(s => s.Id);
+            stamp.Property(s => s.Id).ValueGeneratedNever();
+            stamp.HasData(new Clients.ClientChangeStamp { Id = 1, Version = 0 });
         });
 
         builder.Entity<SigningKey>(key =>
