@@ -1,3 +1,5 @@
+using IdP.Server.Data;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using OpenIddict.Abstractions;
 using OpenIddict.Core;
@@ -85,8 +87,12 @@ internal sealed partial class IdpApplicationManager(
         var manager = scope.ServiceProvider.GetRequiredService<OpenIddictApplicationManager<OpenIddictEntityFrameworkCoreApplication>>();
         try
         {
-            // Only if the secret is still the one just checked: a rotation in between must win.
-            if (await manager.FindByIdAsync(id, cancellationToken) is { } current && current.ClientSecret == legacyHash)
+            // The row as committed, not the cache's copy (which may predate a change made on another instance), and
+            // only if its secret is still the one just checked: a rotation in between must win. The concurrency
+            // token guards the rest of the way.
+            var current = await scope.ServiceProvider.GetRequiredService<IdpDbContext>().Set<OpenIddictEntityFrameworkCoreApplication>()
+                .AsTracking().FirstOrDefaultAsync(a => a.Id == id, cancellationToken);
+            if (current is not null && current.ClientSecret == legacyHash)
             {
                 await manager.UpdateAsync(current, secret, cancellationToken);
                 LogSecretUpgraded(Logger, current.ClientId);

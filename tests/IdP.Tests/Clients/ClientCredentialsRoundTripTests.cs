@@ -57,6 +57,21 @@ public sealed class ClientCredentialsRoundTripTests
         Assert.Contains("\"IdpClientChangeStamp\"", sql, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task with_the_cache_turned_off_a_grant_reads_the_client_and_its_scopes_once_each()
+    {
+        using var idp = new CountingIdpFactory("00:00:01", cacheEnabled: false);
+        var client = await WarmServiceAsync(idp);
+
+        (await client.ClientCredentialsAsync("inventory")).EnsureSuccess();
+
+        // OpenIddict validates the scopes first, then authenticates the client; the second scope lookup (for the
+        // audiences) is answered from what this request already read.
+        Assert.Equal(2, idp.Counter.Commands.Count);
+        Assert.Single(idp.Counter.Commands, sql => sql.Contains("\"OpenIddictScopes\"", StringComparison.Ordinal));
+        Assert.Single(idp.Counter.Commands, sql => sql.Contains("\"OpenIddictApplications\"", StringComparison.Ordinal));
+    }
+
     /// <summary>A client with an API scope, one grant already served (the cache is filled), and the counter reset.</summary>
     private static async Task<OidcClient> WarmServiceAsync(CountingIdpFactory idp)
     {
@@ -67,8 +82,12 @@ public sealed class ClientCredentialsRoundTripTests
         return client;
     }
 
-    private sealed class CountingIdpFactory(string pollInterval)
-        : IdpFactory(NewDataDirectory(), new Dictionary<string, string?> { ["ClientCache:ChangePollInterval"] = pollInterval })
+    private sealed class CountingIdpFactory(string pollInterval, bool cacheEnabled = true)
+        : IdpFactory(NewDataDirectory(), new Dictionary<string, string?>
+        {
+            ["ClientCache:ChangePollInterval"] = pollInterval,
+            ["ClientCache:Enabled"] = cacheEnabled ? "true" : "false",
+        })
     {
         public SqlCommandCounter Counter { get; } = new();
 
