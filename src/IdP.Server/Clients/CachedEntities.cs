@@ -34,7 +34,7 @@ internal sealed class CachedApplications(ClientCacheView view, ClientCache cache
     public ValueTask<OpenIddictEntityFrameworkCoreApplication?> FindByClientIdAsync(string identifier, CancellationToken cancellationToken)
         => FindAsync(a => a.ClientId == identifier, s => s.ApplicationByClientId(identifier), () => store.FindByClientIdAsync(identifier, cancellationToken), cancellationToken);
 
-    // Only the end-session endpoint looks clients up by URI, and only without a client_id: not worth a cache.
+    // Lookups by URI are rare (end-session requests without a client_id) and not worth a cache.
     public IAsyncEnumerable<OpenIddictEntityFrameworkCoreApplication> FindByPostLogoutRedirectUriAsync(string uri, CancellationToken cancellationToken)
         => store.FindByPostLogoutRedirectUriAsync(uri, cancellationToken);
 

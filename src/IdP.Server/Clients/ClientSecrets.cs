@@ -49,9 +49,10 @@ public static class ClientSecrets
     /// </remarks>
     public static bool IsHighEntropy(string secret)
     {
-        if (secret.Length >= 2 * MinimumBytes && secret.All(char.IsAsciiHexDigit))
+        // Hex digits are base64 characters too, but carry 4 bits each, not 6.
+        if (secret.All(char.IsAsciiHexDigit))
         {
-            return true;
+            return secret.Length >= 2 * MinimumBytes;
         }
 
         var unpadded = secret.TrimEnd('=');

@@ -76,7 +76,7 @@ public sealed class ClientSecretStorageTests(IdpFactory idp) : IClassFixture<Idp
     [Theory]
     [InlineData("Winter2025-payroll!")]
     [InlineData("correct horse battery staple correct horse")]
-    [InlineData("0123456789abcdef0123456789abcdef")] // 128 bits of hex
+    [InlineData("0123456789abcdef0123456789abcdef0123456789abcdef")] // 192 bits of hex
     public async Task idp_refuses_to_store_a_client_secret_that_is_not_at_least_256_random_bits(string humanChosen)
     {
         var clientId = "chosen-" + Guid.NewGuid().ToString("N")[..8];
