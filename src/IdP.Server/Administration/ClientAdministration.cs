@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using IdP.Server.Mfa;
 using Microsoft.IdentityModel.Tokens;
 using OpenIddict.Abstractions;
@@ -40,8 +39,9 @@ public sealed record ClientSummary(
     string MfaPolicy);
 
 /// <summary>
-/// Registers and maintains OAuth clients on top of OpenIddict's application manager, which stores client
-/// secrets hashed. A secret is generated here (256 random bits), returned once, and never stored in clear.
+/// Registers and maintains OAuth clients on top of OpenIddict's application manager (IdP's: see
+/// <see cref="Clients.IdpApplicationManager"/>). A secret is generated here (256 random bits), returned once, and
+/// stored only as a SHA-256 digest. No command takes a secret from the administrator.
 /// </summary>
 public sealed class ClientAdministration(
     IOpenIddictApplicationManager applications, IOpenIddictScopeManager scopeManager, Microsoft.Extensions.Options.IOptions<MfaOptions> mfa)
@@ -75,7 +75,7 @@ public sealed class ClientAdministration(
         string? secret = null;
         if (spec.Kind == ClientKind.Confidential && spec.JsonWebKeySet is null)
         {
-            secret = GenerateSecret();
+            secret = Clients.ClientSecrets.Generate();
             descriptor.ClientSecret = secret;
         }
 
@@ -94,7 +94,7 @@ public sealed class ClientAdministration(
 
         var descriptor = new OpenIddictApplicationDescriptor();
         await applications.PopulateAsync(descriptor, application, cancellationToken);
-        var secret = GenerateSecret();
+        var secret = Clients.ClientSecrets.Generate();
         descriptor.ClientSecret = secret;
         await applications.UpdateAsync(application, descriptor, cancellationToken);
         return secret;
@@ -301,6 +301,4 @@ public sealed class ClientAdministration(
             [.. permissions.Where(p => p.StartsWith(Permissions.Prefixes.Scope, StringComparison.Ordinal)).Select(p => p[Permissions.Prefixes.Scope.Length..])],
             ClientMfaPolicy.Of(await applications.GetSettingsAsync(application, cancellationToken)));
     }
-
-    private static string GenerateSecret() => Base64UrlEncoder.Encode(RandomNumberGenerator.GetBytes(32));
 }

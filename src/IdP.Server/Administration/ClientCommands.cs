@@ -1,4 +1,7 @@
 using System.CommandLine;
+using System.Globalization;
+using IdP.Server.Clients;
+using Microsoft.Extensions.Options;
 
 namespace IdP.Server.Administration;
 
@@ -90,7 +93,11 @@ internal static class ClientCommands
         {
             var id = result.GetRequiredValue(clientId);
             await services.GetRequiredService<ClientAdministration>().DeleteAsync(id, cancellationToken);
-            output.Write(new { deleted = true, clientId = id }, () => output.Line($"Deleted client '{id}'."));
+            output.Write(new { deleted = true, clientId = id }, () =>
+            {
+                output.Line($"Deleted client '{id}'.");
+                output.Line(RunningServersNotice(services, "refuse it"));
+            });
         }, cancellationToken));
         return command;
     }
@@ -98,7 +105,7 @@ internal static class ClientCommands
     private static Command RotateSecret(CommandContext context)
     {
         var clientId = ClientIdArgument();
-        var command = new Command("rotate-secret", "Give a confidential client a new secret, printed once. The old one stops working at once.") { clientId };
+        var command = new Command("rotate-secret", "Give a confidential client a new secret, printed once. The old one stops working.") { clientId };
         command.SetAction((result, cancellationToken) => context.RunAsync(result, async (services, output) =>
         {
             var id = result.GetRequiredValue(clientId);
@@ -106,9 +113,17 @@ internal static class ClientCommands
             output.Write(new { clientId = id, secret }, () =>
             {
                 output.Line($"New client secret for '{id}': {secret}");
-                output.Line("The previous secret no longer works. " + SecretWarning);
+                output.Line(SecretWarning);
+                output.Line(RunningServersNotice(services, "refuse the previous secret"));
             });
         }, cancellationToken));
         return command;
+    }
+
+    /// <summary>Running servers hold clients in memory and see a change at their next poll of the change stamp.</summary>
+    private static string RunningServersNotice(IServiceProvider services, string what)
+    {
+        var poll = services.GetRequiredService<IOptions<ClientCacheOptions>>().Value.ChangePollInterval;
+        return $"Running servers {what} within ClientCache:ChangePollInterval ({poll.ToString("c", CultureInfo.InvariantCulture)}).";
     }
 }

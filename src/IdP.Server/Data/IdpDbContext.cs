@@ -41,6 +41,8 @@ public class IdpDbContext : IdentityDbContext<IdpUser>, IDataProtectionKeyContex
 
     public DbSet<Mainframe.MappingChangeStamp> MappingChangeStamps => Set<Mainframe.MappingChangeStamp>();
 
+    public DbSet<Clients.ClientChangeStamp> ClientChangeStamps => Set<Clients.ClientChangeStamp>();
+
     public DbSet<Microsoft.AspNetCore.DataProtection.EntityFrameworkCore.DataProtectionKey> DataProtectionKeys
         => Set<Microsoft.AspNetCore.DataProtection.EntityFrameworkCore.DataProtectionKey>();
 
@@ -112,6 +114,14 @@ public class IdpDbContext : IdentityDbContext<IdpUser>, IDataProtectionKeyContex
             stamp.HasKey(s => s.Id);
             stamp.Property(s => s.Id).ValueGeneratedNever();
             stamp.HasData(new Mainframe.MappingChangeStamp { Id = 1, Version = 0 });
+        });
+
+        builder.Entity<Clients.ClientChangeStamp>(stamp =>
+        {
+            stamp.ToTable("IdpClientChangeStamp");
+            stamp.HasKey(s => s.Id);
+            stamp.Property(s => s.Id).ValueGeneratedNever();
+            stamp.HasData(new Clients.ClientChangeStamp { Id = 1, Version = 0 });
         });
 
         builder.Entity<SigningKey>(key =>

@@ -1,3 +1,4 @@
+using IdP.Server.Clients;
 using IdP.Server.Data;
 using Microsoft.Extensions.Options;
 using OpenIddict.Server;
@@ -26,7 +27,13 @@ public static class ProtocolServiceCollectionExtensions
 
         services.AddOpenIddict()
             // Core: applications, authorizations, scopes and tokens are stored through EF Core in IdpDbContext.
-            .AddCore(options => options.UseEntityFrameworkCore().UseDbContext<IdpDbContext>())
+            // Client secrets are SHA-256 digests, and clients and scopes are cached across requests and instances
+            // (Clients/, docs/client-authentication.md).
+            .AddCore(options =>
+            {
+                options.UseEntityFrameworkCore().UseDbContext<IdpDbContext>();
+                options.UseIdpClients(configuration);
+            })
 
             .AddServer(options =>
             {

@@ -45,6 +45,24 @@ public sealed class ClientCommandTests(AdminCli cli) : IClassFixture<AdminCli>
     }
 
     [Fact]
+    public async Task clients_rotate_secret_reaches_a_running_server_that_holds_the_client_in_memory_at_its_next_poll()
+    {
+        // Arrange: the running server has served the client, so it holds it (and its secret's digest) in memory.
+        var oldSecret = (await cli.RunAsync("clients", "add", "busy-service", "--json")).EnsureSuccess().Json.GetProperty("secret").GetString()!;
+        (await new OidcClient(cli.Server.CreateClient(), "busy-service", oldSecret).ClientCredentialsAsync()).EnsureSuccess();
+
+        // Act: the command line is another process; the server learns of the change from the change stamp.
+        var newSecret = (await cli.RunAsync("clients", "rotate-secret", "busy-service", "--json")).EnsureSuccess().Json.GetProperty("secret").GetString()!;
+        cli.Server.Clock.Advance(TimeSpan.FromSeconds(1)); // ClientCache:ChangePollInterval
+        var old = await new OidcClient(cli.Server.CreateClient(), "busy-service", oldSecret).ClientCredentialsAsync();
+        var fresh = await new OidcClient(cli.Server.CreateClient(), "busy-service", newSecret).ClientCredentialsAsync();
+
+        // Assert
+        Assert.Equal(Errors.InvalidClient, old.Error);
+        fresh.EnsureSuccess();
+    }
+
+    [Fact]
     public async Task clients_delete_removes_the_client_and_its_secret_stops_working()
     {
         var secret = (await cli.RunAsync("clients", "add", "retired", "--json")).EnsureSuccess().Json.GetProperty("secret").GetString()!;

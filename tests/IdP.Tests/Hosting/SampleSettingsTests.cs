@@ -19,6 +19,7 @@ public sealed class SampleSettingsTests
         { IdpServerOptions.SectionName, typeof(IdpServerOptions) },
         { DatabaseOptions.SectionName, typeof(DatabaseOptions) },
         { TokenOptions.SectionName, typeof(TokenOptions) },
+        { IdP.Server.Clients.ClientCacheOptions.SectionName, typeof(IdP.Server.Clients.ClientCacheOptions) },
         { KeyOptions.SectionName, typeof(KeyOptions) },
         { AccountOptions.SectionName, typeof(AccountOptions) },
         { DemoOptions.SectionName, typeof(DemoOptions) },

@@ -1,0 +1,90 @@
+using System.Collections.Concurrent;
+using System.Data.Common;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace IdP.Tests.Infrastructure;
+
+/// <summary>
+/// Records the SQL commands EF Core sends while serving requests to one path, so a test can assert how many
+/// database round trips an endpoint costs. Background work (key refresh, housekeeping) runs outside any request and
+/// is not counted: a marker set by a middleware flows with the request's async context into the interceptor.
+/// </summary>
+public sealed class SqlCommandCounter : DbCommandInterceptor
+{
+    private static readonly AsyncLocal<SqlCommandCounter?> Recording = new();
+    private readonly ConcurrentQueue<string> _commands = new();
+
+    /// <summary>The SQL of every command counted so far, in order.</summary>
+    public IReadOnlyList<string> Commands => [.. _commands];
+
+    public void Clear() => _commands.Clear();
+
+    /// <summary>Registers the interceptor on IdP's context and the marker middleware for <paramref name="path"/>.</summary>
+    public void AttachTo(IServiceCollection services, PathString path)
+    {
+        services.ConfigureDbContext<IdP.Server.Data.IdpDbContext>(options => options.AddInterceptors(this));
+        services.AddSingleton<IStartupFilter>(new MarkRequests(this, path));
+    }
+
+    public override InterceptionResult<DbDataReader> ReaderExecuting(DbCommand command, CommandEventData eventData, InterceptionResult<DbDataReader> result)
+        => Count(command, result);
+
+    public override ValueTask<InterceptionResult<DbDataReader>> ReaderExecutingAsync(
+        DbCommand command, CommandEventData eventData, InterceptionResult<DbDataReader> result, CancellationToken cancellationToken = default)
+        => ValueTask.FromResult(Count(command, result));
+
+    public override InterceptionResult<int> NonQueryExecuting(DbCommand command, CommandEventData eventData, InterceptionResult<int> result)
+        => Count(command, result);
+
+    public override ValueTask<InterceptionResult<int>> NonQueryExecutingAsync(
+        DbCommand command, CommandEventData eventData, InterceptionResult<int> result, CancellationToken cancellationToken = default)
+        => ValueTask.FromResult(Count(command, result));
+
+    public override InterceptionResult<object> ScalarExecuting(DbCommand command, CommandEventData eventData, InterceptionResult<object> result)
+        => Count(command, result);
+
+    public override ValueTask<InterceptionResult<object>> ScalarExecutingAsync(
+        DbCommand command, CommandEventData eventData, InterceptionResult<object> result, CancellationToken cancellationToken = default)
+        => ValueTask.FromResult(Count(command, result));
+
+    private T Count<T>(DbCommand command, T result)
+    {
+        if (ReferenceEquals(Recording.Value, this))
+        {
+            _commands.Enqueue(command.CommandText);
+        }
+
+        return result;
+    }
+
+    private sealed class MarkRequests(SqlCommandCounter counter, PathString path) : IStartupFilter
+    {
+        public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
+        {
+            app.Use(async (context, nextMiddleware) =>
+            {
+                if (!context.Request.Path.Equals(path))
+                {
+                    await nextMiddleware(context);
+                    return;
+                }
+
+                Recording.Value = counter;
+                try
+                {
+                    await nextMiddleware(context);
+                }
+                finally
+                {
+                    Recording.Value = null;
+                }
+            });
+            next(app);
+        };
+    }
+}
