@@ -27,7 +27,9 @@ public sealed class SqlCommandCounter : DbCommandInterceptor
     /// <summary>Registers the interceptor on IdP's context and the marker middleware for <paramref name="path"/>.</summary>
     public void AttachTo(IServiceCollection services, PathString path)
     {
+        // Both provider contexts: whichever the suite runs on (see TestDatabase).
         services.ConfigureDbContext<IdP.Server.Data.IdpDbContext>(options => options.AddInterceptors(this));
+        services.ConfigureDbContext<IdP.Server.Data.PostgreSqlIdpDbContext>(options => options.AddInterceptors(this));
         services.AddSingleton<IStartupFilter>(new MarkRequests(this, path));
     }
 
