@@ -45,9 +45,7 @@ public static class IdpHostBuilderExtensions
         services.AddExceptionHandler<DatabaseOutageHandler>();
 
         // Data Protection keys live in the database, so every instance can read cookies and protected keys.
-        services.AddDataProtection()
-                .SetApplicationName("IdP")
-                .PersistKeysToDbContext<IdpDbContext>();
+        services.AddIdpDataProtection(configuration);
 
         services.AddRazorPages(options =>
         {

@@ -14,6 +14,7 @@ public sealed class ConfigurationTests
     [InlineData("Demo__Enabled", "true", "Demo:Enabled")]
     [InlineData("RateLimits__Login__Window", "00:00:00", "RateLimits:Login:Window")]
     [InlineData("Server__KnownProxies__0", "10.0.0.0/8", "Server:KnownProxies")]
+    [InlineData("DataProtection__Certificate__Path", "/nonexistent/keyring.pfx", "DataProtection:Certificate:Path")]
     [InlineData("ClientCache__ChangePollInterval", "00:05:00", "ClientCache:ChangePollInterval")]
     public async Task an_invalid_setting_stops_the_server_with_a_message_naming_it(string variable, string value, string expected)
     {

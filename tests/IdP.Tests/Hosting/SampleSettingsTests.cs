@@ -21,6 +21,7 @@ public sealed class SampleSettingsTests
         { TokenOptions.SectionName, typeof(TokenOptions) },
         { IdP.Server.Clients.ClientCacheOptions.SectionName, typeof(IdP.Server.Clients.ClientCacheOptions) },
         { KeyOptions.SectionName, typeof(KeyOptions) },
+        { KeyRingProtectionOptions.SectionName, typeof(KeyRingProtectionOptions) },
         { AccountOptions.SectionName, typeof(AccountOptions) },
         { DemoOptions.SectionName, typeof(DemoOptions) },
         { IdP.Server.Mfa.MfaOptions.SectionName, typeof(IdP.Server.Mfa.MfaOptions) },
