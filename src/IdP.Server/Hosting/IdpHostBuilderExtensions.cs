@@ -9,6 +9,7 @@ using IdP.Server.Keys;
 using IdP.Server.Mainframe.Mapper;
 using IdP.Server.Mfa;
 using IdP.Server.Mfa.Passkeys;
+using IdP.Server.Observability;
 using IdP.Server.Protocol;
 using Microsoft.AspNetCore.DataProtection;
 
@@ -40,6 +41,7 @@ public static class IdpHostBuilderExtensions
         services.AddIdpMapper(configuration);
         services.AddIdpHousekeeping(configuration);
         services.AddIdpHealthChecks();
+        services.AddIdpObservability(configuration);
         services.AddIdpSecurity();
         services.AddIdpRateLimits(configuration);
 
@@ -79,6 +81,7 @@ public static class IdpHostBuilderExtensions
         app.UseAntiforgery();
 
         app.MapIdpHealthChecks();
+        app.MapIdpMetrics();
         app.MapRazorPages();
         app.MapIdpProtocolEndpoints();
         app.MapIdpPasskeyEndpoints();

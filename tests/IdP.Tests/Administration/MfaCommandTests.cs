@@ -235,7 +235,7 @@ public sealed class MfaCommandTests(AdminCli cli) : IClassFixture<AdminCli>
             {
                 // Failed attempts, as the second-factor page makes them: reserved first, then reported as failed.
                 var reservation = await lockout.ReserveAsync(user.Id);
-                lockedUntil = reservation.Granted ? await lockout.FailedAsync(user.Id) : reservation.LockedUntil;
+                lockedUntil = reservation.Granted ? (await lockout.FailedAsync(user.Id))?.Until : reservation.LockedUntil;
             }
 
             return lockedUntil;
