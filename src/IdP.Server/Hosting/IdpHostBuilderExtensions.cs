@@ -72,6 +72,9 @@ public static class IdpHostBuilderExtensions
 
         app.UseIdpSecurityHeaders(app.Environment);
 
+        // Before static files and routing: a scrape (Metrics:Path, allowed callers only) is answered here.
+        app.UseIdpMetrics();
+
         app.UseStaticFiles();
         app.UseRouting();
         // Before authentication: OpenIddict answers /connect/token inside it.
@@ -81,7 +84,6 @@ public static class IdpHostBuilderExtensions
         app.UseAntiforgery();
 
         app.MapIdpHealthChecks();
-        app.MapIdpMetrics();
         app.MapRazorPages();
         app.MapIdpProtocolEndpoints();
         app.MapIdpPasskeyEndpoints();

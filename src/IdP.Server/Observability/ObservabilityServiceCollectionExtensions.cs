@@ -31,8 +31,9 @@ public static class ObservabilityServiceCollectionExtensions
 
         // Whether to collect at all is decided once, at start-up: with both off, no OpenTelemetry listener exists and
         // recording a measurement or starting a request costs what it would without this feature.
-        var metricsEnabled = configuration.GetValue<bool>($"{MetricsOptions.SectionName}:{nameof(MetricsOptions.Enabled)}");
-        var tracingEnabled = configuration.GetValue<bool>($"{TracingOptions.SectionName}:{nameof(TracingOptions.Enabled)}");
+        // A value that is not a boolean counts as off here; binding the options then stops start-up with its name.
+        var metricsEnabled = bool.TryParse(configuration[$"{MetricsOptions.SectionName}:{nameof(MetricsOptions.Enabled)}"], out var metricsOn) && metricsOn;
+        var tracingEnabled = bool.TryParse(configuration[$"{TracingOptions.SectionName}:{nameof(TracingOptions.Enabled)}"], out var tracingOn) && tracingOn;
         if (!metricsEnabled && !tracingEnabled)
         {
             return services;
@@ -41,6 +42,8 @@ public static class ObservabilityServiceCollectionExtensions
         var telemetry = services.AddOpenTelemetry().ConfigureResource(resource => resource.AddService(ServiceName));
         if (metricsEnabled)
         {
+            // Its presence also tells the pipeline to answer scrapes (UseIdpMetrics).
+            services.AddSingleton<MetricsAccess>();
             telemetry.WithMetrics(metrics => metrics
                 .AddMeter(IdpMetrics.MeterName)
                 // http.server.request.duration (a histogram by route, method and status) and Kestrel's connection counts.
@@ -72,42 +75,45 @@ public static class ObservabilityServiceCollectionExtensions
     }
 
     /// <summary>
-    /// Maps the scrape endpoint when <c>Metrics:Enabled</c>: only callers in <c>Metrics:AllowedNetworks</c> get the
-    /// metrics; anyone else gets the 404 of a path that does not exist.
+    /// Answers scrapes at <c>Metrics:Path</c> when metrics were turned on at start-up: only callers in
+    /// <c>Metrics:AllowedNetworks</c> get the metrics; anyone else gets the 404 of a path that does not exist.
     /// </summary>
-    public static IEndpointRouteBuilder MapIdpMetrics(this IEndpointRouteBuilder endpoints)
+    /// <remarks>
+    /// Middleware rather than an endpoint, so the path and the networks are read per request (after start-up validation
+    /// has reported a bad setting by name), not while the pipeline is composed. After forwarded headers: through a
+    /// trusted proxy, the caller is the client the proxy reports.
+    /// </remarks>
+    public static IApplicationBuilder UseIdpMetrics(this IApplicationBuilder app)
     {
-        var options = endpoints.ServiceProvider.GetRequiredService<IOptions<MetricsOptions>>().Value;
-        if (!options.Enabled)
+        if (app.ApplicationServices.GetService<IServiceProviderIsService>()?.IsService(typeof(MetricsAccess)) != true)
         {
-            return endpoints;
+            return app;
         }
 
-        var allowed = options.EffectiveAllowedNetworks();
-        endpoints.MapPrometheusScrapingEndpoint(options.Path, meterProvider: null, configureBranchedPipeline: scrape => scrape.Use((context, next) =>
+        return app.UseOpenTelemetryPrometheusScrapingEndpoint(
+            meterProvider: null,
+            predicate: context => context.RequestServices.GetRequiredService<MetricsAccess>().IsScrapePath(context.Request.Path),
+            path: null,
+            configureBranchedPipeline: scrape => scrape.Use((context, next) =>
             {
-                // The address after forwarded headers: through a trusted proxy, the client the proxy reports.
-                var address = context.Connection.RemoteIpAddress;
-                if (address is { IsIPv4MappedToIPv6: true })
+                // Scrapes would otherwise appear in the request-duration histogram they report.
+                if (context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMetricsTagsFeature>() is { } tags)
                 {
-                    address = address.MapToIPv4();
+                    tags.MetricsDisabled = true;
                 }
 
-                if (address is null || !allowed.Any(network => network.Contains(address)))
+                if (!context.RequestServices.GetRequiredService<MetricsAccess>().IsAllowed(context.Connection.RemoteIpAddress))
                 {
                     context.Response.StatusCode = StatusCodes.Status404NotFound;
                     return Task.CompletedTask;
                 }
 
                 return next(context);
-            }), optionsName: null)
-            // Scrapes would otherwise appear in the request-duration histogram they report.
-            .DisableHttpMetrics();
-        return endpoints;
+            }),
+            optionsName: null);
     }
 
     private static bool IsProbeOrScrape(HttpContext context)
         => context.Request.Path == HealthEndpoints.LivePath || context.Request.Path == HealthEndpoints.ReadyPath
-           || context.Request.Path.StartsWithSegments(
-               context.RequestServices.GetRequiredService<IOptions<MetricsOptions>>().Value.Path, StringComparison.OrdinalIgnoreCase);
+           || context.RequestServices.GetService<MetricsAccess>()?.IsScrapePath(context.Request.Path) == true;
 }

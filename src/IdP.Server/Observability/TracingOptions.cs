@@ -29,10 +29,6 @@ public sealed class TracingOptions : IValidatableObject
     [Range(0.0, 1.0)]
     public double SampleRatio { get; set; } = 1.0;
 
-    /// <summary>The <c>service.name</c> resource attribute the collector files the spans (and nothing else) under.</summary>
-    [Required(AllowEmptyStrings = false)]
-    public string ServiceName { get; set; } = "idp";
-
     /// <summary>The exporter's endpoint: OTLP over HTTP posts to the signal's own path, which a bare collector URL lacks.</summary>
     public Uri GetExportUri()
     {
