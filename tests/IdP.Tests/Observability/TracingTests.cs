@@ -21,7 +21,7 @@ public sealed class TracingTests
         using var client = idp.CreateClient();
 
         // Act: a page and a probe, then the batch is flushed (as it would be within seconds, or at shutdown).
-        (await client.GetAsync(new Uri("/account/login", UriKind.Relative))).EnsureSuccessStatusCode();
+        (await client.GetAsync(new Uri("/account/login?returnUrl=%2Fprivate-marker", UriKind.Relative))).EnsureSuccessStatusCode();
         (await client.GetAsync(new Uri("/health/live", UriKind.Relative))).EnsureSuccessStatusCode();
         Assert.True(idp.Services.GetRequiredService<TracerProvider>().ForceFlush(10_000), "The exporter did not flush.");
 
@@ -32,6 +32,7 @@ public sealed class TracingTests
         Assert.Contains(exports, export => export.Mentions("GET account/login") && export.Mentions("/account/login"));
         Assert.Contains(exports, export => export.Mentions("idp")); // service.name
         Assert.DoesNotContain(exports, export => export.Mentions("/health/live"));
+        Assert.DoesNotContain(exports, export => export.Mentions("private-marker")); // query values are redacted
     }
 
     [Fact]
