@@ -2,7 +2,7 @@ namespace IdP.Server.Mfa;
 
 /// <summary>
 /// Audit event types. The part before the dot is the category <c>audit list --type</c> filters on: <c>signin.</c>
-/// (authentication), <c>mfa.</c> (a user's own factors), <c>admin.</c> (accounts), <c>client.</c> and <c>scope.</c>
+/// (authentication), <c>session.</c> (sign-out), <c>mfa.</c> (a user's own factors), <c>admin.</c> (accounts), <c>client.</c> and <c>scope.</c>
 /// (relying parties), <c>mapping.</c> (mainframe identities) and <c>key.</c> (signing keys).
 /// </summary>
 public static class AuditTypes
@@ -14,6 +14,9 @@ public static class AuditTypes
 
     /// <summary>A lockout began (factor <c>password</c> or <c>totp</c>); attempts refused during it are <c>signin.*</c> failures.</summary>
     public const string Lockout = "signin.lockout";
+
+    /// <summary>A signed-in session ended: the sign-out page, RP-initiated logout, or a prompt=login sign-in starting afresh.</summary>
+    public const string SignOut = "session.signout";
 
     public const string UserAdd = "admin.user-add";
     public const string UserDisable = "admin.user-disable";
