@@ -4,7 +4,7 @@ using Microsoft.Extensions.Options;
 
 namespace IdP.Server.Accounts;
 
-/// <summary>Identity's sign-in manager, with one extra rule: disabled accounts cannot sign in; and sign-outs are audited.</summary>
+/// <summary>Identity's sign-in manager, with one extra rule: disabled accounts cannot sign in.</summary>
 public sealed class IdpSignInManager(
     UserManager<IdpUser> userManager,
     IHttpContextAccessor contextAccessor,
@@ -12,25 +12,16 @@ public sealed class IdpSignInManager(
     IOptions<IdentityOptions> optionsAccessor,
     ILogger<SignInManager<IdpUser>> logger,
     IAuthenticationSchemeProvider schemes,
-    IUserConfirmation<IdpUser> confirmation,
-    Mfa.AuditLog audit)
+    IUserConfirmation<IdpUser> confirmation)
     : SignInManager<IdpUser>(userManager, contextAccessor, claimsFactory, optionsAccessor, logger, schemes, confirmation)
 {
     public override async Task<bool> CanSignInAsync(IdpUser user)
         => !user.IsDisabled && await base.CanSignInAsync(user);
 
-    /// <summary>
-    /// Signing out also ends a half-finished sign-in, so the next person at the browser cannot resume it. Every path
-    /// that ends a session (the sign-out page, RP-initiated logout, prompt=login) comes through here, so here it is audited.
-    /// </summary>
+    /// <summary>Signing out also ends a half-finished sign-in, so the next person at the browser cannot resume it.</summary>
     public override async Task SignOutAsync()
     {
-        var principal = Context.User;
         await base.SignOutAsync();
         await Context.SignOutAsync(Mfa.MfaSignIn.PendingScheme);
-        if (principal.Identity is { IsAuthenticated: true })
-        {
-            await audit.WriteForUserIdAsync(Mfa.AuditTypes.SignOut, Mfa.AuditLog.Success, UserManager.GetUserId(principal), UserManager.GetUserName(principal));
-        }
     }
 }

@@ -44,6 +44,16 @@ public static class ObservabilityServiceCollectionExtensions
         {
             // Its presence also tells the pipeline to answer scrapes (UseIdpMetrics).
             services.AddSingleton<MetricsAccess>();
+            // Meters are matched by name process-wide, but a process may hold several IdP hosts (the tests do): each
+            // exports only what its own services created through its IMeterFactory, plus process-wide meters (the
+            // runtime's), which have no scope.
+            services.ConfigureOpenTelemetryMeterProvider((provider, builder) =>
+            {
+                var own = provider.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>();
+                builder.AddView(instrument => instrument.Meter.Scope is null || ReferenceEquals(instrument.Meter.Scope, own)
+                    ? null
+                    : MetricStreamConfiguration.Drop);
+            });
             telemetry.WithMetrics(metrics => metrics
                 .AddMeter(IdpMetrics.MeterName)
                 // http.server.request.duration (a histogram by route, method and status) and Kestrel's connection counts.

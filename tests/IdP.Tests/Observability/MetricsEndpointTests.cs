@@ -155,6 +155,32 @@ public sealed class MetricsEndpointTests
         Assert.Equal(HttpStatusCode.NotFound, await ScrapeAsync(idp.ClientFrom("10.1.2.3"), "/metrics"));
     }
 
+    [Fact]
+    public async Task two_servers_in_one_process_each_report_only_their_own_counts()
+    {
+        // Arrange: meters are found by name across the process, as the test host runs many servers side by side.
+        using var first = new PeerIdpFactory(Metrics());
+        using var second = new PeerIdpFactory(Metrics());
+        await first.CreateUserAsync("dora", Password);
+        await second.CreateUserAsync("dora", Password);
+
+        // Act: a wrong password on the first server only.
+        using (var browser = first.CreateBrowser())
+        {
+            await browser.SubmitPasswordAsync((await browser.NavigateAsync("/account/login")).RequirePage(), "dora", "Wrong-Horse-1");
+        }
+
+        // Assert
+        Assert.Equal(1, (await ScrapeTextAsync(first)).Value("idp_logins_total", ("outcome", "failure")));
+        Assert.Equal(0, (await ScrapeTextAsync(second)).Value("idp_logins_total", ("outcome", "failure")));
+    }
+
+    private static async Task<PrometheusText> ScrapeTextAsync(PeerIdpFactory idp)
+    {
+        using var client = idp.ClientFrom("127.0.0.1");
+        return PrometheusText.Parse(await client.GetStringAsync(new Uri("/metrics", UriKind.Relative)));
+    }
+
     private static async Task<HttpStatusCode> ScrapeAsync(HttpClient client, string path = "/metrics")
     {
         using (client)
