@@ -75,6 +75,19 @@ public static class AccountServiceCollectionExtensions
             // Lax: the cookie must accompany the top-level redirect from a client to /connect/authorize.
             cookie.Cookie.SameSite = SameSiteMode.Lax;
             cookie.SlidingExpiration = true;
+
+            // Every way a session ends (the sign-out page, RP-initiated logout, prompt=login starting afresh) signs
+            // this cookie out, so it is audited here, once, as the signed-in user's doing.
+            cookie.Events.OnSigningOut = async signingOut =>
+            {
+                var principal = signingOut.HttpContext.User;
+                if (principal.Identity is { IsAuthenticated: true })
+                {
+                    var users = signingOut.HttpContext.RequestServices.GetRequiredService<UserManager<IdpUser>>();
+                    await signingOut.HttpContext.RequestServices.GetRequiredService<Mfa.AuditLog>().WriteForUserIdAsync(
+                        Mfa.AuditTypes.SignOut, Mfa.AuditLog.Success, users.GetUserId(principal), users.GetUserName(principal));
+                }
+            };
         });
 
         services.AddOptions<Microsoft.AspNetCore.Authentication.Cookies.CookieAuthenticationOptions>(IdentityConstants.ApplicationScheme)

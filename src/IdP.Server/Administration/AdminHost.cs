@@ -25,6 +25,9 @@ internal sealed class AdminHost : IAsyncDisposable
         // Standard output must stay parseable with --json and a failure is one line on standard error, so log
         // lines (EF Core, Data Protection, key generation) must not reach either.
         builder.Logging.ClearProviders();
+
+        // What this command changes is audited as done by the administrator who ran it.
+        builder.Services.AddSingleton(Mfa.AuditActor.CommandLine());
         configure?.Invoke(builder);
         builder.ConfigureIdpServices();
 

@@ -9,7 +9,7 @@ namespace IdP.Server.Administration;
 
 /// <summary>One audit event as <c>audit list</c> shows it: <see cref="AuditEntry"/> plus whose it is.</summary>
 public sealed record AuditListEntry(
-    long Id, DateTimeOffset At, string Type, string? UserName, string? UserId, string? Factor, string Outcome, string? Reason,
+    long Id, DateTimeOffset At, string Type, string? UserName, string? UserId, string? Actor, string? Factor, string Outcome, string? Reason,
     string? ClientId, string? IpAddress, string? UserAgent);
 
 /// <summary>The audit trail across all users, for <c>audit list</c>.</summary>
@@ -20,10 +20,11 @@ public sealed partial class AuditAdministration(IdpDbContext db, UserManager<Idp
     /// <summary>
     /// Events newest first, at most <paramref name="limit"/>. <paramref name="user"/> is a user name, e-mail address or
     /// user id (a deleted user's id or recorded name still matches); <paramref name="typePrefix"/> matches the start of
-    /// the type (<c>signin.</c>); <paramref name="since"/> an ISO 8601 date or a duration back from now (<c>24h</c>).
+    /// the type (<c>signin.</c>); <paramref name="since"/> an ISO 8601 date or a duration back from now (<c>24h</c>);
+    /// <paramref name="actorPrefix"/> matches the start of the actor (<c>cli:</c>, <c>system</c>, <c>user:alice</c>).
     /// </summary>
     public async Task<IReadOnlyList<AuditListEntry>> ListAsync(
-        string? user, string? since, string? typePrefix, int limit, CancellationToken cancellationToken = default)
+        string? user, string? since, string? typePrefix, int limit, string? actorPrefix = null, CancellationToken cancellationToken = default)
     {
         if (limit < 1)
         {
@@ -45,6 +46,11 @@ public sealed partial class AuditAdministration(IdpDbContext db, UserManager<Idp
             query = query.Where(e => e.Type.StartsWith(typePrefix));
         }
 
+        if (!string.IsNullOrWhiteSpace(actorPrefix))
+        {
+            query = query.Where(e => e.Actor != null && e.Actor.StartsWith(actorPrefix));
+        }
+
         // SQLite cannot compare DateTimeOffset values in SQL, so the time filter runs here: newest first by id (ids
         // follow insertion), a batch at a time, stopping at the first event older than the start.
         var result = new List<AuditListEntry>();
@@ -58,7 +64,7 @@ public sealed partial class AuditAdministration(IdpDbContext db, UserManager<Idp
             }
 
             var batch = await page.OrderByDescending(e => e.Id).Take(from is null ? limit - result.Count : ScanBatch)
-                .Select(e => new AuditListEntry(e.Id, e.At, e.Type, e.UserName, e.UserId, e.Factor, e.Outcome, e.Reason, e.ClientId, e.IpAddress, e.UserAgent))
+                .Select(e => new AuditListEntry(e.Id, e.At, e.Type, e.UserName, e.UserId, e.Actor, e.Factor, e.Outcome, e.Reason, e.ClientId, e.IpAddress, e.UserAgent))
                 .ToListAsync(cancellationToken);
             foreach (var entry in batch)
             {

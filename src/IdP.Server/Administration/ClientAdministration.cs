@@ -41,10 +41,12 @@ public sealed record ClientSummary(
 /// <summary>
 /// Registers and maintains OAuth clients on top of OpenIddict's application manager (IdP's: see
 /// <see cref="Clients.IdpApplicationManager"/>). A secret is generated here (256 random bits), returned once, and
-/// stored only as a SHA-256 digest. No command takes a secret from the administrator.
+/// stored only as a SHA-256 digest. No command takes a secret from the administrator. Every change is audited, and
+/// the audit event says that a secret was made, never what it is.
 /// </summary>
 public sealed class ClientAdministration(
-    IOpenIddictApplicationManager applications, IOpenIddictScopeManager scopeManager, Microsoft.Extensions.Options.IOptions<MfaOptions> mfa)
+    IOpenIddictApplicationManager applications, IOpenIddictScopeManager scopeManager, Microsoft.Extensions.Options.IOptions<MfaOptions> mfa,
+    AuditLog audit)
 {
     /// <summary>Scopes every deployment has; API scopes come from <c>scopes add</c>.</summary>
     public static readonly IReadOnlySet<string> BuiltInScopes = new HashSet<string>(StringComparer.Ordinal)
@@ -80,6 +82,9 @@ public sealed class ClientAdministration(
         }
 
         await applications.CreateAsync(descriptor, cancellationToken);
+        await audit.WriteAsync(AuditTypes.ClientAdd, AuditLog.Success, null, clientId: spec.ClientId, cancellationToken: cancellationToken,
+            reason: $"{descriptor.ClientType}; grants {string.Join(" ", spec.GrantTypes.Distinct())}; scopes {string.Join(" ", spec.Scopes.Distinct())}; " +
+                    $"MFA policy {spec.MfaPolicy}; " + (secret is not null ? "secret generated" : spec.JsonWebKeySet is not null ? "private_key_jwt" : "no secret"));
         return secret;
     }
 
@@ -97,11 +102,16 @@ public sealed class ClientAdministration(
         var secret = Clients.ClientSecrets.Generate();
         descriptor.ClientSecret = secret;
         await applications.UpdateAsync(application, descriptor, cancellationToken);
+        await audit.WriteAsync(AuditTypes.ClientRotateSecret, AuditLog.Success, null, clientId: clientId, cancellationToken: cancellationToken,
+            reason: "new secret generated; the previous one no longer works");
         return secret;
     }
 
     public async Task DeleteAsync(string clientId, CancellationToken cancellationToken = default)
-        => await applications.DeleteAsync(await FindAsync(clientId, cancellationToken), cancellationToken);
+    {
+        await applications.DeleteAsync(await FindAsync(clientId, cancellationToken), cancellationToken);
+        await audit.WriteAsync(AuditTypes.ClientDelete, AuditLog.Success, null, clientId: clientId, cancellationToken: cancellationToken);
+    }
 
     public async Task<ClientSummary> GetAsync(string clientId, CancellationToken cancellationToken = default)
         => await SummarizeAsync(await FindAsync(clientId, cancellationToken), cancellationToken);

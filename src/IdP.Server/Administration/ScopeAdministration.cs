@@ -1,3 +1,4 @@
+using IdP.Server.Mfa;
 using OpenIddict.Abstractions;
 
 namespace IdP.Server.Administration;
@@ -6,7 +7,7 @@ namespace IdP.Server.Administration;
 public sealed record ScopeSummary(string Name, string? DisplayName, IReadOnlyList<string> Resources);
 
 /// <summary>API scopes, mapped to resource (audience) names that appear in access tokens' <c>aud</c>.</summary>
-public sealed class ScopeAdministration(IOpenIddictScopeManager scopes)
+public sealed class ScopeAdministration(IOpenIddictScopeManager scopes, AuditLog audit)
 {
     public async Task<ScopeSummary> AddAsync(string name, IReadOnlyList<string> resources, string? displayName, CancellationToken cancellationToken = default)
     {
@@ -33,6 +34,8 @@ public sealed class ScopeAdministration(IOpenIddictScopeManager scopes)
         var descriptor = new OpenIddictScopeDescriptor { Name = name, DisplayName = displayName ?? name };
         descriptor.Resources.UnionWith(resources);
         await scopes.CreateAsync(descriptor, cancellationToken);
+        await audit.WriteAsync(AuditTypes.ScopeAdd, AuditLog.Success, null, cancellationToken: cancellationToken,
+            reason: $"scope {name}; resources {string.Join(" ", descriptor.Resources)}");
         return new ScopeSummary(name, descriptor.DisplayName, [.. descriptor.Resources]);
     }
 

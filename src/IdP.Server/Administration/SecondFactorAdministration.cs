@@ -19,7 +19,7 @@ public sealed record MfaExemption(string UserName, string Id, bool MfaExempt, st
 
 /// <summary>One audit event as <c>users audit</c> shows it.</summary>
 public sealed record AuditEntry(
-    DateTimeOffset At, string Type, string? Factor, string Outcome, string? Reason, string? ClientId, string? IpAddress, string? UserAgent);
+    DateTimeOffset At, string Type, string? Actor, string? Factor, string Outcome, string? Reason, string? ClientId, string? IpAddress, string? UserAgent);
 
 /// <summary>
 /// An administrator's view of and changes to users' second factors. Every change is written to the audit log,
@@ -144,7 +144,7 @@ public sealed class SecondFactorAdministration(
             .Where(e => e.UserId == userId)
             .OrderByDescending(e => e.Id)
             .Take(limit)
-            .Select(e => new AuditEntry(e.At, e.Type, e.Factor, e.Outcome, e.Reason, e.ClientId, e.IpAddress, e.UserAgent))
+            .Select(e => new AuditEntry(e.At, e.Type, e.Actor, e.Factor, e.Outcome, e.Reason, e.ClientId, e.IpAddress, e.UserAgent))
             .ToListAsync(cancellationToken);
     }
 

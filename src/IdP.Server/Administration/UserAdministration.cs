@@ -1,5 +1,6 @@
 using IdP.Server.Protocol;
 using IdP.Server.Accounts;
+using IdP.Server.Mfa;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 
@@ -9,8 +10,11 @@ namespace IdP.Server.Administration;
 public sealed record UserSummary(
     string Id, string UserName, string? Email, bool Disabled, DateTimeOffset? LockedOutUntil, DateTimeOffset CreatedAt);
 
-/// <summary>Creates and maintains accounts through ASP.NET Core Identity (hashing, validation, security stamps).</summary>
-public sealed class UserAdministration(UserManager<IdpUser> users, TokenRevocation revocation, TimeProvider time)
+/// <summary>
+/// Creates and maintains accounts through ASP.NET Core Identity (hashing, validation, security stamps). Every change is
+/// audited, never with the password.
+/// </summary>
+public sealed class UserAdministration(UserManager<IdpUser> users, TokenRevocation revocation, AuditLog audit, TimeProvider time)
 {
     public async Task<UserSummary> AddAsync(string userName, string? email, string password, CancellationToken cancellationToken = default)
     {
@@ -27,6 +31,7 @@ public sealed class UserAdministration(UserManager<IdpUser> users, TokenRevocati
 
         var user = new IdpUser { UserName = userName, Email = email, CreatedAt = time.GetUtcNow() };
         Check(await users.CreateAsync(user, password));
+        await audit.WriteAsync(AuditTypes.UserAdd, AuditLog.Success, user, reason: email is null ? null : $"e-mail {email}", cancellationToken: cancellationToken);
         return Summarize(user);
     }
 
@@ -46,6 +51,9 @@ public sealed class UserAdministration(UserManager<IdpUser> users, TokenRevocati
         {
             await revocation.RevokeAllAsync(user.Id);
         }
+
+        await audit.WriteAsync(disabled ? AuditTypes.UserDisable : AuditTypes.UserEnable, AuditLog.Success, user,
+            reason: disabled ? "sessions ended, tokens revoked" : null);
     }
 
     public async Task SetPasswordAsync(string userNameOrEmail, string password)
@@ -65,9 +73,16 @@ public sealed class UserAdministration(UserManager<IdpUser> users, TokenRevocati
 
         // A password reset is often the clean-up after a compromise: end what the old password let anyone obtain.
         await revocation.RevokeAllAsync(user.Id);
+        await audit.WriteAsync(AuditTypes.SetPassword, AuditLog.Success, user, "password", "password replaced, lockout cleared, tokens revoked");
     }
 
-    public async Task DeleteAsync(string userNameOrEmail) => Check(await users.DeleteAsync(await FindAsync(userNameOrEmail)));
+    /// <summary>Deletes the account; its audit events stay, and this last one still names it.</summary>
+    public async Task DeleteAsync(string userNameOrEmail)
+    {
+        var user = await FindAsync(userNameOrEmail);
+        Check(await users.DeleteAsync(user));
+        await audit.WriteAsync(AuditTypes.UserDelete, AuditLog.Success, user, reason: user.Email is null ? null : $"e-mail {user.Email}");
+    }
 
     /// <summary>Finds an account by user name, then by e-mail address, as the login page does.</summary>
     public async Task<IdpUser> FindAsync(string userNameOrEmail)

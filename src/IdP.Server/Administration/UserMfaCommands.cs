@@ -138,8 +138,8 @@ internal static class UserMfaCommands
     /// <summary>The audit table of <c>users audit</c>, and of <c>audit list</c> with a USER column (<paramref name="userNames"/>) after the time.</summary>
     public static void AuditTable(CommandOutput output, IReadOnlyList<AuditEntry> events, IReadOnlyList<string?>? userNames = null)
     {
-        string[] headers = ["TIME", "TYPE", "FACTOR", "OUTCOME", "REASON", "CLIENT", "IP", "USER AGENT"];
-        var rows = events.Select(e => new[] { CommandOutput.Date(e.At), e.Type, e.Factor, e.Outcome, e.Reason, e.ClientId, e.IpAddress, e.UserAgent });
+        string[] headers = ["TIME", "TYPE", "ACTOR", "FACTOR", "OUTCOME", "REASON", "CLIENT", "IP", "USER AGENT"];
+        var rows = events.Select(e => new[] { CommandOutput.Date(e.At), e.Type, e.Actor, e.Factor, e.Outcome, e.Reason, e.ClientId, e.IpAddress, e.UserAgent });
         if (userNames is not null)
         {
             headers = [headers[0], "USER", .. headers[1..]];

@@ -83,6 +83,7 @@ public class IdpDbContext : IdentityDbContext<IdpUser>, IDataProtectionKeyContex
             audit.ToTable("IdpAuditEvents");
             audit.HasKey(a => a.Id);
             audit.Property(a => a.Type).HasMaxLength(64);
+            audit.Property(a => a.Actor).HasMaxLength(AuditEvent.MaxActorLength);
             audit.Property(a => a.UserId).HasMaxLength(450);
             audit.Property(a => a.UserName).HasMaxLength(256);
             audit.Property(a => a.Factor).HasMaxLength(32);

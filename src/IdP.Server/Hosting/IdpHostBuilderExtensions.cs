@@ -9,6 +9,7 @@ using IdP.Server.Keys;
 using IdP.Server.Mainframe.Mapper;
 using IdP.Server.Mfa;
 using IdP.Server.Mfa.Passkeys;
+using IdP.Server.Observability;
 using IdP.Server.Protocol;
 using Microsoft.AspNetCore.DataProtection;
 
@@ -40,6 +41,7 @@ public static class IdpHostBuilderExtensions
         services.AddIdpMapper(configuration);
         services.AddIdpHousekeeping(configuration);
         services.AddIdpHealthChecks();
+        services.AddIdpObservability(configuration);
         services.AddIdpSecurity();
         services.AddIdpRateLimits(configuration);
         services.AddExceptionHandler<DatabaseOutageHandler>();
@@ -69,6 +71,9 @@ public static class IdpHostBuilderExtensions
         app.UseStatusCodePagesWithReExecute("/error", "?status={0}");
 
         app.UseIdpSecurityHeaders(app.Environment);
+
+        // Before static files and routing: a scrape (Metrics:Path, allowed callers only) is answered here.
+        app.UseIdpMetrics();
 
         app.UseStaticFiles();
         app.UseRouting();

@@ -1,5 +1,6 @@
 using IdP.Server.Administration;
 using IdP.Server.Data;
+using IdP.Server.Mfa;
 using IdP.Server.Protocol;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -21,6 +22,7 @@ public sealed class KeyRotation(
     SigningKeyRing ring,
     IOptions<KeyOptions> keyOptions,
     IOptions<TokenOptions> tokenOptions,
+    AuditLog audit,
     TimeProvider time,
     ILogger<KeyRotation> logger)
 {
@@ -109,6 +111,11 @@ public sealed class KeyRotation(
 
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
+
+        // Audited by whoever rotated: the administrator (keys rotate) or IdP itself (the schedule).
+        await audit.WriteAsync(AuditTypes.KeyRotate, AuditLog.Success, null, cancellationToken: cancellationToken, reason:
+            $"{(due == Due.Scheduled ? "scheduled" : "manual")}: new signing key {key.Id} ({key.Algorithm}, RSA-{key.KeySize}) signs from {key.ActivatesAt.UtcDateTime:u}"
+            + (retiring.Count > 0 ? $"; {retiring[0].Id} stops signing then and leaves the JWKS {retiring[0].ExpiresAt?.UtcDateTime:u}" : ""));
 
         // This instance publishes the new key at once; the others on their next refresh (Keys:RefreshInterval).
         await ring.ReloadAsync(cancellationToken);

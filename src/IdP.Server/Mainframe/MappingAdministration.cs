@@ -2,6 +2,7 @@ using System.Text;
 using IdP.Server.Accounts;
 using IdP.Server.Administration;
 using IdP.Server.Data;
+using IdP.Server.Mfa;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 using OpenIddict.Abstractions;
@@ -23,10 +24,11 @@ public sealed record MappingRowError(int Line, string Message);
 
 /// <summary>
 /// Maintains the distributed-identity mappings the gateway looks up. Every request is checked whole before anything is
-/// written, and every write commits together with a bump of the change stamp, so caches never miss a change.
+/// written, and every write commits together with a bump of the change stamp, so caches never miss a change. Each
+/// mapping added or removed is audited on its own, so the trail says who could act as which mainframe user when.
 /// </summary>
 public sealed class MappingAdministration(
-    IdpDbContext db, UserManager<IdpUser> users, IOpenIddictApplicationManager applications, TimeProvider time)
+    IdpDbContext db, UserManager<IdpUser> users, IOpenIddictApplicationManager applications, AuditLog audit, TimeProvider time)
 {
     public async Task<MappingSummary> AddAsync(MappingRequest request, CancellationToken cancellationToken = default)
     {
@@ -37,6 +39,7 @@ public sealed class MappingAdministration(
         }
 
         await WriteAsync(mappings, cancellationToken);
+        await AuditAsync(AuditTypes.MappingAdd, mappings, cancellationToken);
         return MappingSummary.Of(mappings[0]);
     }
 
@@ -57,6 +60,7 @@ public sealed class MappingAdministration(
         }
 
         await WriteAsync(mappings, cancellationToken);
+        await AuditAsync(AuditTypes.MappingImport, mappings, cancellationToken);
         return (mappings.Count, []);
     }
 
@@ -72,6 +76,7 @@ public sealed class MappingAdministration(
         await db.SaveChangesAsync(cancellationToken);
         await MappingChanges.BumpAsync(db, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
+        await AuditAsync(AuditTypes.MappingRemove, [mapping], cancellationToken);
         return MappingSummary.Of(mapping);
     }
 
@@ -110,6 +115,28 @@ public sealed class MappingAdministration(
         await db.SaveChangesAsync(cancellationToken);
         await MappingChanges.BumpAsync(db, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// One audit event per mapping, all in one write, after the change committed (the audit log writes through its own
+    /// connection, which SQLite would make wait for this one's transaction).
+    /// </summary>
+    private async Task AuditAsync(string type, IReadOnlyList<IdentityMapping> mappings, CancellationToken cancellationToken)
+    {
+        // A user mapping's distributed identity is the user id; the names are looked up once, for the USER column.
+        var userIds = mappings.Where(m => m.Kind == IdentityMapping.UserKind).Select(m => m.DistributedId).Distinct().ToList();
+        var names = userIds.Count == 0
+            ? []
+            : await db.Users.AsNoTracking().Where(u => userIds.Contains(u.Id)).ToDictionaryAsync(u => u.Id, u => u.UserName, cancellationToken);
+        await audit.WriteAllAsync([.. mappings.Select(m => new AuditEvent
+        {
+            Type = type,
+            Outcome = AuditLog.Success,
+            UserId = m.Kind == IdentityMapping.UserKind ? m.DistributedId : null,
+            UserName = m.Kind == IdentityMapping.UserKind ? names.GetValueOrDefault(m.DistributedId) : null,
+            ClientId = m.Kind == IdentityMapping.ClientKind ? m.DistributedId : null,
+            Reason = $"registry '{m.Registry}' -> {m.MainframeUserId}" + (m.Label is null ? "" : $" (label '{m.Label}')"),
+        })], cancellationToken);
     }
 
     /// <summary>

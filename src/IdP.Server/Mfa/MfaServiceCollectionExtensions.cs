@@ -1,3 +1,5 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
 namespace IdP.Server.Mfa;
 
 public static class MfaServiceCollectionExtensions
@@ -18,6 +20,8 @@ public static class MfaServiceCollectionExtensions
         services.AddScoped<UserFactors>();
         services.AddScoped<AuthenticationRequirements>();
         services.AddSingleton<AuditLog>();
+        // The command-line host registers the administrator first; the server acts as itself.
+        services.TryAddSingleton(AuditActor.System);
         return services;
     }
 }

@@ -4,8 +4,11 @@ using Microsoft.Extensions.Options;
 
 namespace IdP.Server.Mfa;
 
-/// <summary>The outcome of asking to try a second-factor code.</summary>
-public readonly record struct AttemptReservation(bool Granted, DateTimeOffset? LockedUntil);
+/// <summary>The outcome of asking to try a second-factor code. <paramref name="LockoutStarted"/>: this request locked the factor.</summary>
+public readonly record struct AttemptReservation(bool Granted, DateTimeOffset? LockedUntil, bool LockoutStarted = false);
+
+/// <summary>A locked factor: until when, and whether this request is the one that locked it (and so reports it).</summary>
+public readonly record struct FactorLock(DateTimeOffset Until, bool StartedNow);
 
 /// <summary>
 /// Brute-force protection for second factors, separate from the password lockout: OTP guessing cannot lock the
@@ -50,11 +53,12 @@ public sealed class SecondFactorLockout(IdpDbContext db, IOptions<MfaOptions> op
         }
 
         // The threshold was reached by attempts still in flight: lock now, and refuse this one.
-        return new AttemptReservation(false, await LockAsync(userId, cancellationToken));
+        var locked = await LockAsync(userId, cancellationToken);
+        return new AttemptReservation(false, locked.Until, locked.StartedNow);
     }
 
     /// <summary>The reserved attempt failed: lock the factor when it was the last one allowed.</summary>
-    public async Task<DateTimeOffset?> FailedAsync(string userId, CancellationToken cancellationToken = default)
+    public async Task<FactorLock?> FailedAsync(string userId, CancellationToken cancellationToken = default)
     {
         var threshold = options.Value.LockoutThreshold;
         var reached = await db.Users.AsNoTracking().AnyAsync(u => u.Id == userId && u.SecondFactorFailures >= threshold, cancellationToken);
@@ -71,11 +75,11 @@ public sealed class SecondFactorLockout(IdpDbContext db, IOptions<MfaOptions> op
             .ExecuteUpdateAsync(set => set.SetProperty(u => u.SecondFactorFailures, 0).SetProperty(u => u.SecondFactorLockoutEnd, (DateTimeOffset?)null), cancellationToken);
 
     /// <summary>Sets the lockout unless one is already set (the first request to reach the threshold decides its end).</summary>
-    private async Task<DateTimeOffset> LockAsync(string userId, CancellationToken cancellationToken)
+    private async Task<FactorLock> LockAsync(string userId, CancellationToken cancellationToken)
     {
         var until = time.GetUtcNow() + options.Value.LockoutDuration;
-        await db.Users.Where(u => u.Id == userId && u.SecondFactorLockoutEnd == null)
-            .ExecuteUpdateAsync(set => set.SetProperty(u => u.SecondFactorLockoutEnd, until), cancellationToken);
-        return await LockedUntilAsync(userId, cancellationToken) ?? until;
+        var started = await db.Users.Where(u => u.Id == userId && u.SecondFactorLockoutEnd == null)
+            .ExecuteUpdateAsync(set => set.SetProperty(u => u.SecondFactorLockoutEnd, until), cancellationToken) == 1;
+        return new FactorLock(await LockedUntilAsync(userId, cancellationToken) ?? until, started);
     }
 }

@@ -23,7 +23,8 @@ public enum SecondFactorOutcome
     LockedOut,
 }
 
-public readonly record struct SecondFactorResult(SecondFactorOutcome Outcome, DateTimeOffset? LockedUntil = null)
+/// <summary>How a second-factor attempt ended. <paramref name="LockoutStarted"/>: this attempt locked the factor.</summary>
+public readonly record struct SecondFactorResult(SecondFactorOutcome Outcome, DateTimeOffset? LockedUntil = null, bool LockoutStarted = false)
 {
     public bool Succeeded => Outcome == SecondFactorOutcome.Success;
 }
@@ -122,7 +123,7 @@ public sealed class TotpAuthenticatorService(
         var reservation = await lockout.ReserveAsync(user.Id, cancellationToken);
         if (!reservation.Granted)
         {
-            return new SecondFactorResult(SecondFactorOutcome.LockedOut, reservation.LockedUntil);
+            return new SecondFactorResult(SecondFactorOutcome.LockedOut, reservation.LockedUntil, reservation.LockoutStarted);
         }
 
         code = code.Trim().Replace(" ", "", StringComparison.Ordinal);
@@ -174,8 +175,8 @@ public sealed class TotpAuthenticatorService(
         }
 
         var lockedNow = await lockout.FailedAsync(user.Id, cancellationToken);
-        return lockedNow is not null
-            ? new SecondFactorResult(SecondFactorOutcome.LockedOut, lockedNow)
+        return lockedNow is { } locked
+            ? new SecondFactorResult(SecondFactorOutcome.LockedOut, locked.Until, locked.StartedNow)
             : new SecondFactorResult(replayed ? SecondFactorOutcome.Replayed : SecondFactorOutcome.Invalid);
     }
 

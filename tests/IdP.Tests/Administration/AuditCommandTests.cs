@@ -27,20 +27,24 @@ public sealed class AuditCommandTests(AdminCli cli) : IClassFixture<AdminCli>
         var all = (await cli.RunAsync("audit", "list", "--json")).EnsureSuccess().Json.EnumerateArray().ToList();
 
         // Assert
-        Assert.Equal(["admin.mfa-require", "admin.mfa-exempt", "signin.password"], all.Select(e => e.GetProperty("type").GetString()));
-        Assert.Equal(["pete", "olga", "mallory"], all.Select(e => e.GetProperty("userName").GetString()));
+        Assert.Equal(["admin.mfa-require", "admin.mfa-exempt", "admin.user-add", "admin.user-add", "signin.password"], all.Select(e => e.GetProperty("type").GetString()));
+        Assert.Equal(["pete", "olga", "pete", "olga", "mallory"], all.Select(e => e.GetProperty("userName").GetString()));
+        Assert.Equal([AdminCli.Actor, AdminCli.Actor, AdminCli.Actor, AdminCli.Actor, null], all.Select(e => e.GetProperty("actor").GetString()));
         Assert.Equal("break-glass", all[1].GetProperty("reason").GetString());
 
-        Assert.Equal(["admin.mfa-exempt"], Types(await cli.RunAsync("audit", "list", "--user", "olga", "--json")));
-        Assert.Equal(["admin.mfa-require", "admin.mfa-exempt"], Types(await cli.RunAsync("audit", "list", "--since", "24h", "--json")));
-        Assert.Equal(3, Types(await cli.RunAsync("audit", "list", "--since", DateTimeOffset.UtcNow.AddDays(-4).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture), "--json")).Count);
+        Assert.Equal(["admin.mfa-exempt", "admin.user-add"], Types(await cli.RunAsync("audit", "list", "--user", "olga", "--json")));
+        Assert.Equal(4, Types(await cli.RunAsync("audit", "list", "--since", "24h", "--json")).Count);
+        Assert.Equal(5, Types(await cli.RunAsync("audit", "list", "--since", DateTimeOffset.UtcNow.AddDays(-4).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture), "--json")).Count);
         Assert.Equal(["admin.mfa-require"], Types(await cli.RunAsync("audit", "list", "--type", "admin.mfa-r", "--json")));
         Assert.Equal(["admin.mfa-require"], Types(await cli.RunAsync("audit", "list", "--limit", "1", "--json")));
         Assert.Empty(Types(await cli.RunAsync("audit", "list", "--user", "olga", "--type", "signin.", "--json")));
+        Assert.Equal(4, Types(await cli.RunAsync("audit", "list", "--actor", "cli:", "--json")).Count);
+        Assert.Empty(Types(await cli.RunAsync("audit", "list", "--actor", "system", "--json")));
 
         var table = (await cli.RunAsync("audit", "list", "--user", "olga")).EnsureSuccess().Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        Assert.Matches("^TIME +USER +TYPE ", table[0]);
+        Assert.Matches("^TIME +USER +TYPE +ACTOR +FACTOR ", table[0]);
         Assert.Contains("olga", table[1], StringComparison.Ordinal);
+        Assert.Contains(AdminCli.Actor, table[1], StringComparison.Ordinal);
         Assert.Contains("break-glass", table[1], StringComparison.Ordinal);
     }
 

@@ -156,10 +156,11 @@ public sealed class MfaCommandTests(AdminCli cli) : IClassFixture<AdminCli>
         // Act
         var events = (await cli.RunAsync("users", "audit", "judy", "--json")).EnsureSuccess().Json.EnumerateArray().ToList();
 
-        // Assert: newest first, with type, factor, outcome, reason and client.
-        Assert.Equal(["signin.totp", "signin.password", "signin.password", "admin.totp-import"], events.Select(e => e.GetProperty("type").GetString()));
-        Assert.Equal(["success", "success", "failure", "success"], events.Select(e => e.GetProperty("outcome").GetString()));
-        Assert.Equal(["totp", "password", "password", "totp"], events.Select(e => e.GetProperty("factor").GetString()));
+        // Assert: newest first, with type, actor, factor, outcome, reason and client.
+        Assert.Equal(["signin.totp", "signin.password", "signin.password", "admin.totp-import", "admin.user-add"], events.Select(e => e.GetProperty("type").GetString()));
+        Assert.Equal(["success", "success", "failure", "success", "success"], events.Select(e => e.GetProperty("outcome").GetString()));
+        Assert.Equal(["totp", "password", "password", "totp", null], events.Select(e => e.GetProperty("factor").GetString()));
+        Assert.Equal([null, null, null, AdminCli.Actor, AdminCli.Actor], events.Select(e => e.GetProperty("actor").GetString()));
         Assert.Equal("wrong password", events[2].GetProperty("reason").GetString());
         Assert.Equal("probe-web", events[1].GetProperty("clientId").GetString());
         var times = events.Select(e => e.GetProperty("at").GetDateTimeOffset()).ToList();
@@ -177,7 +178,8 @@ public sealed class MfaCommandTests(AdminCli cli) : IClassFixture<AdminCli>
         var id = (await cli.RunAsync("users", "show", "judy", "--json")).Json.GetProperty("id").GetString()!;
         (await cli.RunAsync("users", "delete", "judy")).EnsureSuccess();
         var afterDeletion = (await cli.RunAsync("users", "audit", id, "--json")).EnsureSuccess().Json;
-        Assert.Equal(4, afterDeletion.GetArrayLength());
+        Assert.Equal(6, afterDeletion.GetArrayLength());
+        Assert.Equal("admin.user-delete", afterDeletion[0].GetProperty("type").GetString());
         Assert.Contains("No user named 'judy'", (await cli.RunAsync("users", "audit", "judy")).AssertRefused(), StringComparison.Ordinal);
     }
 
@@ -235,7 +237,7 @@ public sealed class MfaCommandTests(AdminCli cli) : IClassFixture<AdminCli>
             {
                 // Failed attempts, as the second-factor page makes them: reserved first, then reported as failed.
                 var reservation = await lockout.ReserveAsync(user.Id);
-                lockedUntil = reservation.Granted ? await lockout.FailedAsync(user.Id) : reservation.LockedUntil;
+                lockedUntil = reservation.Granted ? (await lockout.FailedAsync(user.Id))?.Until : reservation.LockedUntil;
             }
 
             return lockedUntil;

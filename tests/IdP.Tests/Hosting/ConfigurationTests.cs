@@ -16,6 +16,10 @@ public sealed class ConfigurationTests
     [InlineData("Server__KnownProxies__0", "10.0.0.0/8", "Server:KnownProxies")]
     [InlineData("DataProtection__Certificate__Path", "/nonexistent/keyring.pfx", "DataProtection:Certificate:Path")]
     [InlineData("ClientCache__ChangePollInterval", "00:05:00", "ClientCache:ChangePollInterval")]
+    [InlineData("Metrics__AllowedNetworks__0", "everyone", "Metrics:AllowedNetworks")]
+    [InlineData("Metrics__Path", "metrics", "Metrics:Path")]
+    [InlineData("Metrics__Enabled", "yes", "Metrics:Enabled")]
+    [InlineData("Tracing__OtlpProtocol", "udp", "Tracing:OtlpProtocol")]
     public async Task an_invalid_setting_stops_the_server_with_a_message_naming_it(string variable, string value, string expected)
     {
         var dataDirectory = Path.Combine(Path.GetTempPath(), "idp-tests", Guid.NewGuid().ToString("N"));

@@ -31,6 +31,8 @@ public sealed class SampleSettingsTests
         { IdP.Server.Housekeeping.HousekeepingOptions.SectionName, typeof(IdP.Server.Housekeeping.HousekeepingOptions) },
         { IdP.Server.Housekeeping.AuditOptions.SectionName, typeof(IdP.Server.Housekeeping.AuditOptions) },
         { IdP.Server.Hosting.RateLimits.RateLimitsOptions.SectionName, typeof(IdP.Server.Hosting.RateLimits.RateLimitsOptions) },
+        { IdP.Server.Observability.MetricsOptions.SectionName, typeof(IdP.Server.Observability.MetricsOptions) },
+        { IdP.Server.Observability.TracingOptions.SectionName, typeof(IdP.Server.Observability.TracingOptions) },
     };
 
     [Theory]

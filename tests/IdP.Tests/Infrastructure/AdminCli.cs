@@ -37,6 +37,14 @@ public sealed class AdminCli : IDisposable
 
     public string DataDirectory { get; } = IdpFactory.NewDataDirectory();
 
+    /// <summary>
+    /// The actor these commands are audited as: <c>cli:</c> and the OS account running the tests (or the one that ran
+    /// sudo), as for an administrator at a terminal.
+    /// </summary>
+    public static string Actor => "cli:" + (Environment.GetEnvironmentVariable("SUDO_USER") is { Length: > 0 } sudoUser && sudoUser != Environment.UserName
+        ? sudoUser + " (sudo)"
+        : Environment.UserName);
+
     public IdpFactory Server => _server.Value;
 
     public Task<CliResult> RunAsync(params string[] args) => RunWithInputAsync("", args);

@@ -120,6 +120,14 @@ public sealed class KeyRotationTests
         Assert.Equal(KeySchedule.Active, listed[oldKid!]);
         Assert.Contains(table.Split('\n'), line => line.StartsWith(newKid + "  pending ", StringComparison.Ordinal));
         Assert.Contains(newKid, jwks.Keys.Select(k => k.Kid));
+
+        // The rotation is audited once (the refused one changed nothing), as the administrator's.
+        var audited = Assert.Single((await cli.RunAsync("audit", "list", "--type", "key.", "--json")).EnsureSuccess().Json.EnumerateArray());
+        Assert.Equal("key.rotate", audited.GetProperty("type").GetString());
+        Assert.Equal(AdminCli.Actor, audited.GetProperty("actor").GetString());
+        Assert.Equal("success", audited.GetProperty("outcome").GetString());
+        Assert.StartsWith($"manual: new signing key {newKid} ", audited.GetProperty("reason").GetString(), StringComparison.Ordinal);
+        Assert.Contains($"; {oldKid} stops signing then", audited.GetProperty("reason").GetString(), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -147,6 +155,12 @@ public sealed class KeyRotationTests
         Assert.Equal(2, afterInterval.Count);
         var pending = Assert.Single(afterInterval, k => k.ActivatesAt > second.Clock.GetUtcNow());
         Assert.Equal(pending.CreatedAt + PrePublication, pending.ActivatesAt);
+
+        // Audited once, by whichever instance rotated, as IdP's own action.
+        var audited = Assert.Single(await first.AdministerAsync(services => services.GetRequiredService<IdpDbContext>().AuditEvents
+            .AsNoTracking().Where(e => e.Type == "key.rotate").ToListAsync()));
+        Assert.Equal("system", audited.Actor);
+        Assert.StartsWith($"scheduled: new signing key {pending.Id} ", audited.Reason, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -69,6 +69,11 @@ public sealed class AccountPageTests(IdpFactory idp) : IClassFixture<IdpFactory>
 
         Assert.True(outcome.RequirePage().Contains("The authenticator was removed."));
         Assert.Equal(1, await AuthenticatorCountAsync("quin"));
+
+        // The audit trail names quin as the one who removed it: a change made from her own signed-in session.
+        var removal = await idp.AdministerAsync(s => s.GetRequiredService<IdpDbContext>().AuditEvents.AsNoTracking()
+            .SingleAsync(e => e.UserName == "quin" && e.Type == "mfa.remove"));
+        Assert.Equal("user:quin", removal.Actor);
     }
 
     [Fact]

@@ -1,5 +1,8 @@
 using IdP.Server.Administration;
+using IdP.Server.Data;
 using IdP.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using static OpenIddict.Abstractions.OpenIddictConstants;
 
 namespace IdP.Tests.Protocol;
@@ -33,6 +36,11 @@ public sealed class EndSessionTests(IdpFactory idp) : IClassFixture<IdpFactory>
         Assert.Equal(SignedOutUri + "?state=bye", outcome.RequireRedirect().ToString());
         var next = await browser.NavigateAsync("/");
         Assert.True(next.RequirePage().Contains("You are not signed in"));
+
+        // The session's end is in the audit trail, as erin's own doing.
+        var signOut = await idp.AdministerAsync(services => services.GetRequiredService<IdpDbContext>().AuditEvents.AsNoTracking()
+            .SingleAsync(e => e.UserName == "erin" && e.Type == "session.signout"));
+        Assert.Equal("user:erin", signOut.Actor);
     }
 
     [Fact]

@@ -44,13 +44,18 @@ public sealed class LoginModel(SignInManager<IdpUser> signIn, UserManager<IdpUse
         {
             users.PasswordHasher.VerifyHashedPassword(new IdpUser(), UnknownUserHash, Input.Password);
             // Note: what was typed is not recorded: it is often a password typed into the wrong field.
-            await audit.WriteAsync("signin.password", AuditLog.Failure, null, "password", "unknown user");
+            await audit.WriteAsync(AuditTypes.PasswordSignIn, AuditLog.Failure, null, "password", AuditReasons.UnknownUser);
             return Fail("The user name or password is incorrect.");
         }
 
+        // Read from the account just loaded (no query), so that a lockout this attempt starts can be told apart.
+        var lockedBefore = await users.IsLockedOutAsync(user);
         var result = await signIn.CheckPasswordSignInAsync(user, Input.Password, lockoutOnFailure: true);
-        await audit.WriteAsync("signin.password", result.Succeeded ? AuditLog.Success : AuditLog.Failure, user, "password",
-            result.Succeeded ? null : result.IsLockedOut ? "locked out" : result.IsNotAllowed ? "not allowed" : "wrong password");
+        await audit.WriteAsync(AuditTypes.PasswordSignIn, result.Succeeded ? AuditLog.Success : AuditLog.Failure, user, "password",
+            result.Succeeded ? null
+            : result.IsLockedOut ? AuditReasons.LockedOut
+            : result.IsNotAllowed ? (user.IsDisabled ? AuditReasons.AccountDisabled : AuditReasons.NotAllowed)
+            : AuditReasons.WrongPassword);
         if (result.Succeeded)
         {
             // Only an administrator's audited exemption skips the second factor.
@@ -66,6 +71,7 @@ public sealed class LoginModel(SignInManager<IdpUser> signIn, UserManager<IdpUse
 
         if (result.IsLockedOut)
         {
+            await AuditLockoutIfNewAsync(user, lockedBefore);
             var until = await users.GetLockoutEndDateAsync(user);
             return Fail($"Too many failed attempts: password sign-in is locked until {until:yyyy-MM-dd HH:mm} UTC. " +
                         "Try again then, or ask your administrator to reset your password.");
@@ -73,7 +79,7 @@ public sealed class LoginModel(SignInManager<IdpUser> signIn, UserManager<IdpUse
 
         // A disabled account is only revealed to someone who knows its password. Identity refuses disabled accounts
         // before it counts failures, so this path counts them itself: guessing stays bounded by the lockout.
-        if (result.IsNotAllowed && user.IsDisabled && !await users.IsLockedOutAsync(user))
+        if (result.IsNotAllowed && user.IsDisabled && !lockedBefore)
         {
             if (await users.CheckPasswordAsync(user, Input.Password))
             {
@@ -81,9 +87,24 @@ public sealed class LoginModel(SignInManager<IdpUser> signIn, UserManager<IdpUse
             }
 
             await users.AccessFailedAsync(user);
+            await AuditLockoutIfNewAsync(user, lockedBefore);
         }
 
         return Fail("The user name or password is incorrect.");
+    }
+
+    /// <summary>
+    /// Records the moment a lockout begins, once, apart from the attempts it then refuses.
+    /// </summary>
+    /// <remarks>Note: two wrong passwords racing to the threshold may both see it begin, and record it twice.</remarks>
+    private async Task AuditLockoutIfNewAsync(IdpUser user, bool lockedBefore)
+    {
+        if (!lockedBefore && await users.IsLockedOutAsync(user))
+        {
+            var until = await users.GetLockoutEndDateAsync(user);
+            await audit.WriteAsync(AuditTypes.Lockout, AuditLog.Failure, user, "password",
+                $"password sign-in locked until {until?.UtcDateTime:u} after {users.Options.Lockout.MaxFailedAccessAttempts} failed attempts");
+        }
     }
 
     private PageResult Fail(string message)

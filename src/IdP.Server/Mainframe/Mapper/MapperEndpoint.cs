@@ -2,6 +2,7 @@ using System.Net.Mime;
 using System.Text;
 using System.Text.Json;
 using IdP.Server.Data;
+using IdP.Server.Observability;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Net.Http.Headers;
 
@@ -12,7 +13,7 @@ namespace IdP.Server.Mainframe.Mapper;
 /// mapper calls (its default <c>identityMapperUrl</c> path) to turn a token's distributed identity into a user ID.
 /// </summary>
 internal sealed partial class MapperEndpoint(
-    MapperCallerAuthenticator callers, MappingLookup lookup, IdpDbContext db, ILogger<MapperEndpoint> logger)
+    MapperCallerAuthenticator callers, MappingLookup lookup, IdpDbContext db, IdpMetrics metrics, ILogger<MapperEndpoint> logger)
 {
     public const string Path = "/zss/api/v1/certificate/dn";
 
@@ -25,6 +26,7 @@ internal sealed partial class MapperEndpoint(
         var caller = await callers.AuthenticateAsync(context);
         if (caller is null)
         {
+            metrics.MapperLookup(IdpMetrics.MapperOutcomes.Unauthorized);
             return Answer(StatusCodes.Status401Unauthorized, ZssMappingResult.Failed(ZssMappingResult.NotAuthorized));
         }
 
@@ -32,6 +34,7 @@ internal sealed partial class MapperEndpoint(
         if (input is null)
         {
             LogBadRequest(logger, caller.Kind, caller.Name, problem);
+            metrics.MapperLookup(IdpMetrics.MapperOutcomes.BadRequest);
             return problem == "body too large"
                 ? Answer(StatusCodes.Status413PayloadTooLarge, ZssMappingResult.Failed(ZssMappingResult.BadParameter))
                 : Answer(StatusCodes.Status400BadRequest, ZssMappingResult.Failed(ZssMappingResult.BadParameter));
@@ -41,6 +44,7 @@ internal sealed partial class MapperEndpoint(
         if (string.IsNullOrWhiteSpace(dn) || string.IsNullOrWhiteSpace(registry))
         {
             LogBlank(logger, caller.Kind, caller.Name);
+            metrics.MapperLookup(IdpMetrics.MapperOutcomes.BadRequest);
             return Answer(StatusCodes.Status401Unauthorized, ZssMappingResult.Failed(ZssMappingResult.BadParameter));
         }
 
@@ -49,6 +53,7 @@ internal sealed partial class MapperEndpoint(
         if (!MainframeNames.IsValidDistributedId(dn) || !MainframeNames.IsValidRegistry(registry))
         {
             LogBadRequest(logger, caller.Kind, caller.Name, "dn or registry too long or has control characters");
+            metrics.MapperLookup(IdpMetrics.MapperOutcomes.BadRequest);
             return Answer(StatusCodes.Status400BadRequest, ZssMappingResult.Failed(ZssMappingResult.BadParameter));
         }
 
@@ -56,10 +61,12 @@ internal sealed partial class MapperEndpoint(
         if (userId is null)
         {
             LogNotMapped(logger, caller.Kind, caller.Name, dn, registry, cached);
+            metrics.MapperLookup(IdpMetrics.MapperOutcomes.NotMapped);
             return Answer(StatusCodes.Status401Unauthorized, ZssMappingResult.Failed(ZssMappingResult.NoMapping));
         }
 
         LogMapped(logger, caller.Kind, caller.Name, dn, registry, userId, cached);
+        metrics.MapperLookup(IdpMetrics.MapperOutcomes.Mapped);
         return Answer(StatusCodes.Status200OK, ZssMappingResult.Mapped(userId));
     }
 

@@ -30,14 +30,14 @@ public sealed class RecoveryModel(MfaSignIn mfa, RecoveryCodeService recoveryCod
 
         if (!await recoveryCodes.RedeemAsync(pending.User.Id, Code))
         {
-            await audit.WriteAsync("signin.recovery-code", AuditLog.Failure, pending.User, "recovery-code", "unknown or used code");
+            await audit.WriteAsync(AuditTypes.RecoveryCodeSignIn, AuditLog.Failure, pending.User, "recovery-code", "unknown or used code");
             FormError = "That recovery code is not valid, or it has already been used.";
             CodeError = "Enter an unused code, e.g. ABCDE-12345.";
             return Page();
         }
 
         Remaining = await recoveryCodes.RemainingAsync(pending.User.Id);
-        await audit.WriteAsync("signin.recovery-code", AuditLog.Success, pending.User, "recovery-code", $"{Remaining} left");
+        await audit.WriteAsync(AuditTypes.RecoveryCodeSignIn, AuditLog.Success, pending.User, "recovery-code", $"{Remaining} left");
 
         // A recovery code is a one-time password (RFC 8176 "otp").
         await mfa.CompleteAsync(HttpContext, pending, AuthenticationLevels.Methods.OneTimePassword);

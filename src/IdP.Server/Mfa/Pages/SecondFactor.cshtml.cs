@@ -64,7 +64,7 @@ public sealed class SecondFactorModel(MfaSignIn mfa, TotpAuthenticatorService to
         // A phishing-resistant level is proven by a passkey only; a code (however valid) does not reach it.
         if (PasskeyRequired)
         {
-            await audit.WriteAsync("signin.totp", AuditLog.Failure, pending.User, "totp", "passkey required by the application");
+            await audit.WriteAsync(AuditTypes.TotpSignIn, AuditLog.Failure, pending.User, "totp", "passkey required by the application");
             return Page();
         }
 
@@ -72,15 +72,20 @@ public sealed class SecondFactorModel(MfaSignIn mfa, TotpAuthenticatorService to
         HasAuthenticator = inventory.Authenticators.Count > 0;
         HasPasskeys = inventory.Passkeys.Count > 0;
         var result = await totp.VerifyAsync(pending.User, Code);
-        await audit.WriteAsync("signin.totp", result.Succeeded ? AuditLog.Success : AuditLog.Failure, pending.User, "totp",
+        await audit.WriteAsync(AuditTypes.TotpSignIn, result.Succeeded ? AuditLog.Success : AuditLog.Failure, pending.User, "totp",
             result.Outcome switch
             {
                 SecondFactorOutcome.Success => null,
                 SecondFactorOutcome.NeedsNextCode => "clock drift: next code requested",
                 SecondFactorOutcome.Replayed => "code already used",
-                SecondFactorOutcome.LockedOut => "second factor locked",
+                SecondFactorOutcome.LockedOut => AuditReasons.SecondFactorLocked,
                 _ => "wrong code",
             });
+        if (result.LockoutStarted)
+        {
+            await audit.WriteAsync(AuditTypes.Lockout, AuditLog.Failure, pending.User, "totp",
+                $"second factor locked until {result.LockedUntil?.UtcDateTime:u}");
+        }
 
         switch (result.Outcome)
         {

@@ -9,7 +9,7 @@ internal sealed class AuditingPasskeyCloneSink(AuditLog audit, ILogger<AuditingP
     {
         logger.LogWarning("Passkey {CredentialId} of user {UserId}: sign count went backwards ({Stored} -> {Presented}); possible clone",
             WebEncoders.Base64UrlEncode(suspicion.CredentialId), suspicion.UserId, suspicion.StoredSignCount, suspicion.PresentedSignCount);
-        await audit.WriteForUserIdAsync("signin.passkey", AuditLog.Failure, suspicion.UserId, null, "passkey",
+        await audit.WriteForUserIdAsync(AuditTypes.PasskeySignIn, AuditLog.Failure, suspicion.UserId, null, "passkey",
             $"sign count went backwards ({suspicion.StoredSignCount} -> {suspicion.PresentedSignCount}): possible cloned authenticator",
             cancellationToken: cancellationToken);
     }

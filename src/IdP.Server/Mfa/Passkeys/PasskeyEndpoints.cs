@@ -99,7 +99,7 @@ public static class PasskeyEndpoints
         var assertion = await signIn.PerformPasskeyAssertionAsync(ceremony.Credential);
         if (!assertion.Succeeded)
         {
-            await audit.WriteAsync("signin.passkey", AuditLog.Failure, (IdpUser?)null, "passkey", assertion.Failure.Message);
+            await audit.WriteAsync(AuditTypes.PasskeySignIn, AuditLog.Failure, (IdpUser?)null, "passkey", assertion.Failure.Message);
             return Results.BadRequest(new { error = "The passkey was not accepted: " + assertion.Failure.Message });
         }
 
@@ -107,7 +107,7 @@ public static class PasskeyEndpoints
         var passkey = assertion.Passkey;
         if (!await signIn.CanSignInAsync(user))
         {
-            await audit.WriteAsync("signin.passkey", AuditLog.Failure, user, "passkey", "not allowed");
+            await audit.WriteAsync(AuditTypes.PasskeySignIn, AuditLog.Failure, user, "passkey", "not allowed");
             return Results.BadRequest(new { error = "This account cannot sign in. Contact your administrator." });
         }
 
@@ -117,7 +117,7 @@ public static class PasskeyEndpoints
         var pending = await mfa.GetPendingAsync(context);
         if (pending is not null && pending.User.Id != user.Id)
         {
-            await audit.WriteAsync("signin.passkey", AuditLog.Failure, user, "passkey", "passkey of another account than the one signing in");
+            await audit.WriteAsync(AuditTypes.PasskeySignIn, AuditLog.Failure, user, "passkey", "passkey of another account than the one signing in");
             return Results.BadRequest(new { error = "That passkey belongs to another account." });
         }
 
@@ -125,7 +125,7 @@ public static class PasskeyEndpoints
         // password, but never on its own.
         if (pending is null && !passkey.IsUserVerified)
         {
-            await audit.WriteAsync("signin.passkey", AuditLog.Failure, user, "passkey", "no user verification for passwordless sign-in");
+            await audit.WriteAsync(AuditTypes.PasskeySignIn, AuditLog.Failure, user, "passkey", "no user verification for passwordless sign-in");
             return Results.BadRequest(new { error = "Passwordless sign-in needs your device's PIN or biometrics. Sign in with your password instead." });
         }
 
@@ -137,7 +137,7 @@ public static class PasskeyEndpoints
         }
 
         await mfa.CompleteAsync(context, pending ?? new PendingSignIn(user, [], HasFullSession: false), [.. methods]);
-        await audit.WriteAsync("signin.passkey", AuditLog.Success, user, "passkey", pending is null ? "passwordless" : "second factor");
+        await audit.WriteAsync(AuditTypes.PasskeySignIn, AuditLog.Success, user, "passkey", pending is null ? "passwordless" : "second factor");
 
         return Results.Ok(new { redirect = ReturnUrls.Safe(ceremony.ReturnUrl) });
     }

@@ -1,0 +1,48 @@
+using IdP.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+using OpenTelemetry.Trace;
+
+namespace IdP.Tests.Observability;
+
+/// <summary>Traces: off unless configured; then every request but probes and scrapes is a span sent to the collector.</summary>
+public sealed class TracingTests
+{
+    [Fact]
+    public async Task with_tracing_on_requests_reach_the_otlp_collector_as_spans_and_health_probes_do_not()
+    {
+        // Arrange: a collector on loopback, and IdP exporting to it over OTLP/HTTP.
+        await using var collector = await OtlpCollector.StartAsync();
+        using var idp = IdpFactory.On(IdpFactory.NewDataDirectory(), new Dictionary<string, string?>
+        {
+            ["Tracing:Enabled"] = "true",
+            ["Tracing:OtlpEndpoint"] = collector.Url,
+            ["Tracing:OtlpProtocol"] = "http/protobuf",
+        });
+        using var client = idp.CreateClient();
+
+        // Act: a page and a probe, then the batch is flushed (as it would be within seconds, or at shutdown).
+        (await client.GetAsync(new Uri("/account/login?returnUrl=%2Fprivate-marker", UriKind.Relative))).EnsureSuccessStatusCode();
+        (await client.GetAsync(new Uri("/health/live", UriKind.Relative))).EnsureSuccessStatusCode();
+        Assert.True(idp.Services.GetRequiredService<TracerProvider>().ForceFlush(10_000), "The exporter did not flush.");
+
+        // Assert
+        var exports = collector.Exports;
+        Assert.NotEmpty(exports);
+        Assert.All(exports, export => Assert.Equal("application/x-protobuf", export.ContentType));
+        Assert.Contains(exports, export => export.Mentions("GET account/login") && export.Mentions("/account/login"));
+        Assert.Contains(exports, export => export.Mentions("idp")); // service.name
+        Assert.DoesNotContain(exports, export => export.Mentions("/health/live"));
+        Assert.DoesNotContain(exports, export => export.Mentions("private-marker")); // query values are redacted
+    }
+
+    [Fact]
+    public void tracing_and_metrics_are_off_by_default_so_no_telemetry_provider_exists()
+    {
+        using var idp = new IdpFactory();
+
+        var services = idp.Services;
+
+        Assert.Null(services.GetService<TracerProvider>());
+        Assert.Null(services.GetService<OpenTelemetry.Metrics.MeterProvider>());
+    }
+}
