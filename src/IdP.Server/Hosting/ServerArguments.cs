@@ -34,5 +34,27 @@ public static class ServerArguments
             await Console.Error.WriteLineAsync("IdP cannot start: " + exception.Message);
             return 1;
         }
+        catch (Exception exception) when (Data.DatabaseOutage.IsOutage(exception))
+        {
+            await Console.Error.WriteLineAsync("IdP cannot start: the database did not answer within Database:StartupTimeout (" +
+                exception.GetBaseException().Message + "). Check Database:ConnectionString and that the database server is running.");
+            return 1;
+        }
+        catch (Exception exception) when (Chain(exception).Any(e => e is System.Security.Cryptography.CryptographicException))
+        {
+            // The database was readable but its protected keys were not: a different (or missing) key-ring certificate.
+            await Console.Error.WriteLineAsync("IdP cannot start: the keys stored in the database cannot be decrypted with this " +
+                "instance's Data Protection key ring. If the key ring is encrypted to a certificate, set DataProtection:Certificate " +
+                "(path and password) as on the other instances.");
+            return 1;
+        }
+    }
+
+    private static IEnumerable<Exception> Chain(Exception exception)
+    {
+        for (Exception? current = exception; current is not null; current = current.InnerException)
+        {
+            yield return current;
+        }
     }
 }

@@ -36,4 +36,23 @@ public sealed class ConfigurationTests
         Assert.Contains(expected, result.StandardError, StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", result.StandardError, StringComparison.Ordinal); // no stack trace
     }
+
+    [Fact]
+    public async Task a_database_that_never_answers_stops_start_up_after_the_timeout_with_a_message_and_no_stack_trace()
+    {
+        // Nothing listens on this port: PostgreSQL is "down" for the whole start-up timeout.
+        var environment = new Dictionary<string, string>
+        {
+            ["Server__Issuer"] = "https://idp.example.com/",
+            ["Database__Provider"] = "PostgreSql",
+            ["Database__ConnectionString"] = $"Host=127.0.0.1;Port={IdpProcess.FreePort()};Database=idp;Username=idp;Timeout=2",
+            ["Database__StartupTimeout"] = "00:00:03",
+        };
+
+        var result = await ServerProcess.RunAsync(environment, TimeSpan.FromSeconds(60));
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("the database did not answer within Database:StartupTimeout", result.StandardError, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", result.StandardError, StringComparison.Ordinal);
+    }
 }
