@@ -14,6 +14,7 @@ public sealed class ConfigurationTests
     [InlineData("Demo__Enabled", "true", "Demo:Enabled")]
     [InlineData("RateLimits__Login__Window", "00:00:00", "RateLimits:Login:Window")]
     [InlineData("Server__KnownProxies__0", "10.0.0.0/8", "Server:KnownProxies")]
+    [InlineData("Mainframe__Mapper__GatewayJwksUrls__0", "not a url", "Mainframe:Mapper:GatewayJwksUrls")]
     [InlineData("DataProtection__Certificate__Path", "/nonexistent/keyring.pfx", "DataProtection:Certificate:Path")]
     [InlineData("ClientCache__ChangePollInterval", "00:05:00", "ClientCache:ChangePollInterval")]
     [InlineData("Metrics__AllowedNetworks__0", "everyone", "Metrics:AllowedNetworks")]

@@ -21,14 +21,13 @@ public static class MapperServiceCollectionExtensions
 
     public static IEndpointRouteBuilder MapIdpMapper(this IEndpointRouteBuilder endpoints)
     {
-        var options = endpoints.ServiceProvider.GetRequiredService<Microsoft.Extensions.Options.IOptions<MapperOptions>>().Value;
-        if (options.Enabled)
-        {
-            endpoints.MapPost(MapperEndpoint.Path, (MapperEndpoint endpoint, HttpContext context) => endpoint.HandleAsync(context))
-                .DisableAntiforgery()
-                .ExcludeFromDescription();
-        }
-
+        // Always mapped; whether it answers is read per request. Reading the options here, while the pipeline is
+        // built, would turn a bad Mainframe:Mapper setting into a crash with a stack trace instead of the clean
+        // start-up message that ValidateOnStart gives.
+        endpoints.MapPost(MapperEndpoint.Path, (MapperEndpoint endpoint, HttpContext context, Microsoft.Extensions.Options.IOptions<MapperOptions> options)
+                => options.Value.Enabled ? endpoint.HandleAsync(context) : Task.FromResult(Results.NotFound()))
+            .DisableAntiforgery()
+            .ExcludeFromDescription();
         return endpoints;
     }
 }
