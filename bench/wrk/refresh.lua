@@ -41,7 +41,15 @@ function init(args)
   end
 end
 
+-- wrk calls request() once on the first thread, before any connection, only to check that it parses: that call
+-- must not take a token from the queue.
+local verified = false
+
 function request()
+  if not verified and thread_number == 1 then
+    verified = true
+    return wrk.format("POST", path, headers, "grant_type=refresh_token&refresh_token=" .. (queue[1] or "none-left"))
+  end
   -- An empty queue means an earlier refresh failed; the request then fails too and is counted as an error.
   local token = table.remove(queue, 1) or "none-left"
   return wrk.format("POST", path, headers, "grant_type=refresh_token&refresh_token=" .. token)
@@ -60,7 +68,7 @@ function response(status, response_headers, body)
   -- The first few failures go to the wrk log the driver keeps.
   if failures_shown < 3 then
     failures_shown = failures_shown + 1
-    io.write("BENCH_FAILURE ", status, " ", (body or ""):sub(1, 300), "\n")
+    io.write("BENCH_FAILURE ", status, " ", (body or ""):gsub("%s+", " "):sub(1, 400), "\n")
   end
 end
 
