@@ -7,6 +7,8 @@
 #   bench/run.sh --growth      also (a), (c) and (f) on a database of 1,000,000 users, 100,000 mappings and
 #                              1,000 clients (adds about 4 minutes)
 #   bench/run.sh --report      only redraw docs/benchmarks.md from the last run (bench/results/latest.json)
+#   bench/run.sh --profile     also profile IdP in (a), (c), (d), (e), (f) with dotnet-trace (installed into
+#                              bench/.tools from NuGet), after each measured run: bench/results/profile-*.txt
 #
 # Durations, connections and sizes are environment variables (BENCH_DURATION, BENCH_WARMUP, BENCH_CONNECTIONS, …):
 # see docs/benchmarks.md. Servers run on core 0 (taskset -c 0), wrk and the driver on core 1, over loopback only.
@@ -31,8 +33,9 @@ for arg in "$@"; do
             export BENCH_READY_RUNS="${BENCH_READY_RUNS:-2}" BENCH_POOL_USERS="${BENCH_POOL_USERS:-1000}" ;;
         --growth) export BENCH_GROWTH=1 ;;
         --report) verb=report ;;
-        -h|--help) sed -n '2,15p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
-        *) fail "unknown option '$arg' (--quick, --growth, --report, --help)" ;;
+        --profile) export BENCH_PROFILE="${BENCH_PROFILE:-a,c,d,e,f}" ;;
+        -h|--help) sed -n '2,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        *) fail "unknown option '$arg' (--quick, --growth, --report, --profile, --help)" ;;
     esac
 done
 
@@ -73,6 +76,15 @@ say "$(wrk --version 2>&1 | head -n 1 || true); Node.js $(node --version)"
 if [[ ! -d bench/peer/node_modules/oidc-provider || bench/peer/package-lock.json -nt bench/peer/node_modules/.package-lock.json ]]; then
     say "npm ci (bench/peer: node-oidc-provider)"
     (cd bench/peer && npm ci --no-audit --no-fund --loglevel=error >&2)
+fi
+
+# The profiler, a .NET tool from NuGet, kept out of the repository's history (bench/.tools is ignored).
+if [[ -n ${BENCH_PROFILE:-} && -z ${BENCH_DOTNET_TRACE:-} ]]; then
+    if [[ ! -x bench/.tools/dotnet-trace ]]; then
+        say "dotnet tool install dotnet-trace (bench/.tools)"
+        dotnet tool install --tool-path bench/.tools dotnet-trace >&2
+    fi
+    export BENCH_DOTNET_TRACE="$PWD/bench/.tools/dotnet-trace"
 fi
 
 # 3. Release builds: the server as shipped, the driver and the empty endpoint.

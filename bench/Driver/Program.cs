@@ -58,6 +58,12 @@ catch (BenchException exception)
 static async Task WriteReportAsync(BenchSettings settings, SuiteResult result)
 {
     Console.WriteLine(Report.Render(result));
+    if (settings.IsPartial)
+    {
+        Console.Error.WriteLine($"A partial run (BENCH_SCENARIOS): {settings.OutputPath} left as it was; results in {settings.ResultsPath}.");
+        return;
+    }
+
     var template = await File.ReadAllTextAsync(settings.TemplatePath);
     await File.WriteAllTextAsync(settings.OutputPath, Report.Document(template, result));
     Console.Error.WriteLine($"Wrote {settings.OutputPath}");

@@ -101,9 +101,15 @@ public sealed class PinnedProcess : IAsyncDisposable
     /// <summary>Peak resident memory since start or since <see cref="ResetPeak"/>, in MiB (VmHWM).</summary>
     public double PeakRssMb() => StatusKb("VmHWM:") / 1024.0;
 
+    /// <summary>The largest VmHWM seen over the process's life, across <see cref="ResetPeak"/> calls, in MiB.</summary>
+    public double LifetimePeakRssMb => Math.Max(_lifetimePeakMb, PeakRssMb());
+
+    private double _lifetimePeakMb;
+
     /// <summary>Starts a new peak (proc(5): writing 5 to clear_refs resets VmHWM to the current RSS). False if not allowed.</summary>
     public bool ResetPeak()
     {
+        _lifetimePeakMb = LifetimePeakRssMb;
         try
         {
             File.WriteAllText($"/proc/{Pid}/clear_refs", "5");
@@ -143,6 +149,8 @@ public sealed class PinnedProcess : IAsyncDisposable
             return;
         }
 
+        _lifetimePeakMb = LifetimePeakRssMb;
+
         using (var kill = Process.Start("kill", ["-TERM", Pid.ToString(CultureInfo.InvariantCulture)]))
         {
             await kill.WaitForExitAsync();
@@ -167,6 +175,12 @@ public sealed class PinnedProcess : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await StopAsync();
+        // The JIT's symbol maps for perf (DOTNET_PerfMapEnabled), if the bench asked for them.
+        foreach (var map in (string[])[$"/tmp/perf-{Pid}.map", $"/tmp/perfinfo-{Pid}.map"])
+        {
+            File.Delete(map);
+        }
+
         _process.Dispose();
     }
 

@@ -55,6 +55,22 @@ public sealed record BenchSettings
 
     public bool Runs(string scenario) => Scenarios.Contains(scenario);
 
+    /// <summary>A run of some scenarios only: it leaves docs/benchmarks.md alone unless BENCH_OUTPUT names a file.</summary>
+    public bool IsPartial => Scenarios.Count < 8 && !OutputChosen;
+
+    public bool OutputChosen { get; init; }
+
+    /// <summary>
+    /// IdP scenarios to profile (<c>BENCH_PROFILE=a,f</c>; <c>run.sh --profile</c>): after the measured run, one more
+    /// run under <c>dotnet-trace</c> (not counted), whose hottest methods go to bench/results/profile-*.txt.
+    /// </summary>
+    public IReadOnlySet<string> Profile { get; init; } = new HashSet<string>();
+
+    /// <summary>The dotnet-trace executable (<c>BENCH_DOTNET_TRACE</c>; run.sh installs one in bench/.tools).</summary>
+    public string DotnetTrace { get; init; } = "dotnet-trace";
+
+    public string ResultsDirectory => Path.Combine(BenchDirectory, "results");
+
     /// <summary>Keep the temporary folder (databases, server logs, wrk output) for inspection (<c>BENCH_KEEP=1</c>).</summary>
     public bool KeepWorkDirectory { get; init; }
 
@@ -79,7 +95,7 @@ public sealed record BenchSettings
 
     public string TemplatePath => Path.Combine(BenchDirectory, "benchmarks.template.md");
 
-    public string ResultsPath => Path.Combine(BenchDirectory, "results", "latest.json");
+    public string ResultsPath => Path.Combine(ResultsDirectory, IsPartial ? "partial.json" : "latest.json");
 
     public static BenchSettings FromEnvironment(string repositoryRoot)
     {
@@ -104,7 +120,8 @@ public sealed record BenchSettings
             SignInConcurrency = Integer("BENCH_SIGNIN_USERS", 8, 1),
             FloorSeconds = Integer("BENCH_FLOOR_SECONDS", 5, 1),
             PoolUsers = Integer("BENCH_POOL_USERS", 3000, 10),
-            MappedUsers = Integer("BENCH_MAPPED_USERS", 1000, 1),
+            // Mapped users come from the pool.
+            MappedUsers = Math.Min(Integer("BENCH_MAPPED_USERS", 1000, 1), Integer("BENCH_POOL_USERS", 3000, 10)),
             ReadyRuns = Integer("BENCH_READY_RUNS", 3, 1),
             Growth = Environment.GetEnvironmentVariable("BENCH_GROWTH") is "1" or "true" or "yes",
             GrowthUsers = Integer("BENCH_GROWTH_USERS", 1_000_000, 1),
@@ -113,7 +130,12 @@ public sealed record BenchSettings
             Scenarios = Environment.GetEnvironmentVariable("BENCH_SCENARIOS") is { Length: > 0 } list
                 ? new HashSet<string>(list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries), StringComparer.Ordinal)
                 : new HashSet<string>(["a", "b", "c", "d", "e", "f", "g", "h"], StringComparer.Ordinal),
+            Profile = Environment.GetEnvironmentVariable("BENCH_PROFILE") is { Length: > 0 } profile
+                ? new HashSet<string>(profile.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries), StringComparer.Ordinal)
+                : new HashSet<string>(StringComparer.Ordinal),
+            DotnetTrace = Environment.GetEnvironmentVariable("BENCH_DOTNET_TRACE") is { Length: > 0 } trace ? trace : "dotnet-trace",
             KeepWorkDirectory = Environment.GetEnvironmentVariable("BENCH_KEEP") is "1" or "true" or "yes",
+            OutputChosen = !string.IsNullOrEmpty(output),
             OutputPath = string.IsNullOrEmpty(output) ? Path.Combine(repositoryRoot, "docs", "benchmarks.md") : Path.GetFullPath(output),
             ServerOverrides = overrides,
         };

@@ -80,6 +80,7 @@ public sealed class BenchSuite(BenchSettings settings)
 
         var rows = new List<ScenarioResult>();
         var cookie = gateway.MintCookie();
+        var idpPeak = 0.0;
 
         // IdP on the small database.
         var (idp, readyMs) = await StartIdpAsync(port, smallDirectory, gateway.JwksUrl, "idp-small");
@@ -94,6 +95,7 @@ public sealed class BenchSuite(BenchSettings settings)
             rows.AddRange(await RunIdpScenariosAsync(idp, data, pool, cookie, "small", all: true));
             await Task.Delay(TimeSpan.FromSeconds(3));
             idleAfter = idp.RssMb();
+            idpPeak = idp.LifetimePeakRssMb;
             if (pool.Reused > 0)
             {
                 _notes.Add($"The sign-in pool ({pool.Count} users) ran out: {pool.Reused} sign-ins reused a user (never within one TOTP step). Raise BENCH_POOL_USERS.");
@@ -115,8 +117,9 @@ public sealed class BenchSuite(BenchSettings settings)
         GrowthDatabase? growth = null;
         if (growthDirectory is not null)
         {
-            (growth, var growthRows) = await RunGrowthAsync(growthDirectory, gateway, data, cookie);
+            (growth, var growthRows, var growthPeak) = await RunGrowthAsync(growthDirectory, gateway, data, cookie);
             rows.AddRange(growthRows);
+            idpPeak = Math.Max(idpPeak, growthPeak);
         }
 
         return new SuiteResult
@@ -132,6 +135,7 @@ public sealed class BenchSuite(BenchSettings settings)
             ReadyMs = readyMs,
             IdleRssMb = idleRss,
             IdleAfterLoadRssMb = idleAfter,
+            IdpPeakRssMb = idpPeak,
             Rows = rows,
             Growth = growth,
             Notes = _notes,
@@ -218,6 +222,15 @@ public sealed class BenchSuite(BenchSettings settings)
         {
             environment[$"RateLimits__{group}__PermitLimitPerIp"] = "1000000000";
             environment[$"RateLimits__{group}__PermitLimitPerAccount"] = group == "Mapper" ? "0" : "1000000000";
+        }
+
+        // Profiling with perf needs the JIT's symbol map (/tmp/perf-PID.map), and jitted code in anonymous memory
+        // where perf looks the map up (with W^X it sits in a memfd mapping perf cannot name). Both change the
+        // measured numbers a little: a profiled run is for reading profiles, not for the reference table.
+        if (settings.Profile.Count > 0)
+        {
+            environment["DOTNET_PerfMapEnabled"] = "1";
+            environment["DOTNET_EnableWriteXorExecute"] = "0";
         }
 
         foreach (var (key, value) in settings.ServerOverrides)
@@ -410,7 +423,7 @@ public sealed class BenchSuite(BenchSettings settings)
         });
     }
 
-    private async Task<(GrowthDatabase, List<ScenarioResult>)> RunGrowthAsync(string directory, GatewayKeyServer gateway, BenchData data, string cookie)
+    private async Task<(GrowthDatabase, List<ScenarioResult>, double PeakRssMb)> RunGrowthAsync(string directory, GatewayKeyServer gateway, BenchData data, string cookie)
     {
         var path = Path.Combine(directory, "idp.db");
         var clock = Stopwatch.StartNew();
@@ -426,7 +439,8 @@ public sealed class BenchSuite(BenchSettings settings)
             Say(string.Create(CultureInfo.InvariantCulture, $"IdP on the growth database ready in {readyMs.Last():F0} ms; idle RSS {idle:F0} MiB"));
             var pool = new UserPool([.. Enumerable.Range(1, settings.PoolUsers).Select(i => BenchDatabase.UserName(PoolPrefix, i))]);
             var rows = await RunIdpScenariosAsync(idp, data, pool, cookie, "growth", all: false);
-            return (new GrowthDatabase(counts.Users, counts.Mappings, counts.Clients, seedSeconds, new FileInfo(path).Length / 1048576.0, readyMs, idle), rows);
+            return (new GrowthDatabase(counts.Users, counts.Mappings, counts.Clients, seedSeconds, new FileInfo(path).Length / 1048576.0, readyMs, idle), rows,
+                idp.LifetimePeakRssMb);
         }
     }
 
@@ -448,6 +462,7 @@ public sealed class BenchSuite(BenchSettings settings)
         await using var sampler = new MemorySampler(server);
         var result = await _wrk.RunAsync(job, settings.DurationSeconds, label);
         var peak = Math.Max(await sampler.StopAsync(), server.PeakRssMb());
+        await ProfileAsync(server, traits, seconds => _wrk.RunAsync(job, seconds, label + "-profiled"));
         var row = traits with
         {
             PerSecond = result.PerSecond, P50Ms = result.P50Ms, P99Ms = result.P99Ms, Completed = result.Requests, Errors = result.Errors,
@@ -473,6 +488,8 @@ public sealed class BenchSuite(BenchSettings settings)
         var result = await ClosedLoop.RunAsync(settings.SignInConcurrency, TimeSpan.FromSeconds(settings.DurationSeconds),
             async cancellationToken => await flow.RunAsync(await pool.TakeAsync(cancellationToken), cancellationToken));
         var peak = Math.Max(await sampler.StopAsync(), server.PeakRssMb());
+        await ProfileAsync(server, traits, seconds => ClosedLoop.RunAsync(settings.SignInConcurrency, TimeSpan.FromSeconds(seconds),
+            async cancellationToken => await flow.RunAsync(await pool.TakeAsync(cancellationToken), cancellationToken)));
         var row = traits with
         {
             PerSecond = result.PerSecond, P50Ms = result.P50Ms, P99Ms = result.P99Ms, Completed = result.Completed, Errors = result.Failed,
@@ -481,6 +498,115 @@ public sealed class BenchSuite(BenchSettings settings)
         };
         Report(row);
         return row;
+    }
+
+    /// <summary>
+    /// With <c>BENCH_PROFILE</c>: the same load once more (not measured) while dotnet-trace samples IdP's threads; the
+    /// methods most often on the stack, exclusive and inclusive, go to bench/results/profile-{scenario}.txt.
+    /// </summary>
+    private async Task ProfileAsync(PinnedProcess server, ScenarioResult traits, Func<int, Task> load)
+    {
+        if (!settings.Profile.Contains(traits.Id) || traits.Server != Servers.Idp || traits.Database != "small")
+        {
+            return;
+        }
+
+        var seconds = Math.Clamp(settings.DurationSeconds, 3, 15);
+        var slug = string.Concat(traits.Scenario.ToLowerInvariant().Select(c => char.IsAsciiLetterOrDigit(c) ? c : '-')).Trim('-');
+        slug = slug.Length > 40 ? slug[..40].Trim('-') : slug;
+        Directory.CreateDirectory(settings.ResultsDirectory);
+        var trace = Path.Combine(_work, $"profile-{traits.Id}-{slug}.nettrace");
+        var collect = new ProcessStartInfo(settings.DotnetTrace) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var argument in (string[])["collect", "-p", server.Pid.ToString(CultureInfo.InvariantCulture),
+                     "--profile", "dotnet-sampled-thread-time", "--duration", $"00:00:00:{seconds + 1:D2}", "-o", trace])
+        {
+            collect.ArgumentList.Add(argument);
+        }
+
+        Say($"  ({traits.Id}) profiling {seconds} s with {settings.DotnetTrace} and perf");
+        using var tracer = Process.Start(collect) ?? throw new BenchException("Could not start dotnet-trace.");
+        var tracerOutput = tracer.StandardOutput.ReadToEndAsync();
+        var tracerError = tracer.StandardError.ReadToEndAsync();
+
+        // perf samples on-CPU time only (software clock: this machine may have no hardware counters).
+        var perfData = Path.Combine(_work, $"perf-{traits.Id}.data");
+        var perf = StartQuietly("perf", "record", "-e", "cpu-clock", "-F", "499", "-g", "-p", server.Pid.ToString(CultureInfo.InvariantCulture),
+            "-o", perfData, "--", "sleep", seconds.ToString(CultureInfo.InvariantCulture));
+        await Task.Delay(TimeSpan.FromMilliseconds(500));
+        await load(seconds);
+        await tracer.WaitForExitAsync();
+        if (perf is not null)
+        {
+            await perf.WaitForExitAsync();
+            perf.Dispose();
+        }
+        if (tracer.ExitCode != 0 || !File.Exists(trace))
+        {
+            _notes.Add($"Profiling ({traits.Id}) failed: {(await tracerError).Trim()} {(await tracerOutput).Trim()}");
+            return;
+        }
+
+        var report = new StringBuilder();
+        report.AppendLine(CultureInfo.InvariantCulture, $"# IdP, ({traits.Id}) {traits.Scenario}: dotnet-trace, sampled thread time, {seconds} s under the same load");
+        report.AppendLine("# Thread-time samples include threads that wait (thread pool, timers): read past the wait functions.");
+        foreach (var inclusive in (bool[])[false, true])
+        {
+            var top = new ProcessStartInfo(settings.DotnetTrace) { RedirectStandardOutput = true, UseShellExecute = false };
+            foreach (var argument in (string[])["report", trace, "topN", "-n", "60", .. inclusive ? (string[])["--inclusive"] : []])
+            {
+                top.ArgumentList.Add(argument);
+            }
+
+            using var reporter = Process.Start(top) ?? throw new BenchException("Could not start dotnet-trace report.");
+            report.AppendLine(inclusive ? "\n## Inclusive" : "\n## Exclusive");
+            report.AppendLine(await reporter.StandardOutput.ReadToEndAsync());
+            await reporter.WaitForExitAsync();
+        }
+
+        // Which library the CPU time goes to (libcrypto: PBKDF2, RSA; libe_sqlite3; the JIT's code; the kernel), then
+        // the symbols. Note: ReadyToRun framework code shows as addresses in its .dll; jitted code is named.
+        foreach (var sort in (string[])["dso", "dso,symbol"])
+        {
+            if (!File.Exists(perfData))
+            {
+                break;
+            }
+
+            using var perfReport = StartQuietly("perf", "report", "-i", perfData, "--no-children", "--sort", sort, "--stdio", "-g", "none",
+                "--percent-limit", sort == "dso" ? "0.5" : "0.4");
+            if (perfReport is not null)
+            {
+                report.AppendLine($"\n## perf, on-CPU samples, self time by {sort}");
+                report.AppendLine(await perfReport.StandardOutput.ReadToEndAsync());
+                await perfReport.WaitForExitAsync();
+            }
+        }
+
+        var path = Path.Combine(settings.ResultsDirectory, $"profile-{traits.Id}-{slug}.txt");
+        await File.WriteAllTextAsync(path, report.ToString());
+        File.Copy(trace, Path.ChangeExtension(path, ".nettrace"), overwrite: true);
+        Say($"  ({traits.Id}) profile: {path}");
+    }
+
+    /// <summary>Starts a tool with its output captured; null when the tool is not installed.</summary>
+    private static Process? StartQuietly(string tool, params string[] arguments)
+    {
+        var start = new ProcessStartInfo(tool) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        try
+        {
+            var process = Process.Start(start);
+            _ = process?.StandardError.ReadToEndAsync();
+            return process;
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            return null;
+        }
     }
 
     /// <summary>One request before the load, so a misconfigured scenario fails loudly rather than measuring errors.</summary>

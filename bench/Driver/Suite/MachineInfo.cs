@@ -31,8 +31,9 @@ public sealed record MachineInfo(
             using var process = Process.Start(start)!;
             var output = await process.StandardOutput.ReadToEndAsync() + await process.StandardError.ReadToEndAsync();
             await process.WaitForExitAsync();
-            // wrk prints its usage after the version line.
-            return output.Split('\n', StringSplitOptions.RemoveEmptyEntries).FirstOrDefault()?.Trim() ?? "unknown";
+            // wrk prints its usage after the version line, and a copyright after the version.
+            var first = output.Split('\n', StringSplitOptions.RemoveEmptyEntries).FirstOrDefault()?.Trim() ?? "unknown";
+            return first.Split(" [", 2)[0];
         }
         catch (System.ComponentModel.Win32Exception)
         {

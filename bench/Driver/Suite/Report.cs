@@ -18,16 +18,16 @@ public static class Report
         text.AppendLine(F($"Measured on {m.Date:yyyy-MM-dd HH:mm} UTC: {m.Describe()}."));
         text.AppendLine(F($"Load average (1, 5, 15 min) before the run {m.LoadBefore}, after it {m.LoadAfter}: on a quiet 2-core machine it stays well under 2."));
         text.AppendLine();
-        text.AppendLine(F($"Each row: {r.WarmupSeconds} s of warm-up, then {r.DurationSeconds} s measured. Servers on core 0, the load generator on core 1; "));
-        text.AppendLine(F($"wrk with {r.Connections} connections, the sign-in driver with {r.SignInConcurrency} virtual users. Latencies are per request "));
-        text.AppendLine("(per whole sign-in for (c)). Errors: answers of 400 or more, socket errors and timeouts (failed sign-ins for (c)). Peak RSS: the server's");
-        text.AppendLine("VmHWM over the measured run.");
+        text.AppendLine(F($"Each row: {r.WarmupSeconds} s of warm-up, then {r.DurationSeconds} s measured. Servers on core 0, the load generator on core 1;"));
+        text.AppendLine(F($"wrk with {r.Connections} connections, the sign-in driver with {r.SignInConcurrency} virtual users. Latencies are per request"));
+        text.AppendLine("(per whole sign-in for (c)). Errors: answers of 400 or more, socket errors and timeouts (failed sign-ins for (c)). Peak RSS:");
+        text.AppendLine("the server's VmHWM over the measured run.");
         text.AppendLine();
         text.AppendLine("| | Scenario | Server | Database | Throughput | p50 | p99 | Errors | Peak RSS | Key | Client authentication | Tokens stored | SQLite sync | TLS |");
         text.AppendLine("|---|---|---|---|--:|--:|--:|--:|--:|---|---|---|---|---|");
         foreach (var row in Ordered(r.Rows))
         {
-            text.AppendLine(F($"| ({row.Id}) | {row.Scenario}{(row.Connection == "keep-alive" ? "" : "")} | {row.Server} | {row.Database} | ") +
+            text.AppendLine(F($"| ({row.Id}) | {row.Scenario} | {row.Server} | {row.Database} | ") +
                             F($"{Rate(row)} | {Ms(row.P50Ms)} | {Ms(row.P99Ms)} | {row.Errors:N0}{(row.ErrorDetail is null ? "" : " (" + row.ErrorDetail + ")")} | ") +
                             F($"{row.PeakRssMb:F0} MiB | {row.Key} | {row.ClientAuthentication} | {row.TokensStored} | {row.SqliteSync} | {row.Tls} |"));
         }
@@ -185,7 +185,7 @@ public static class Report
     }
 
     private static string AtLeast(double value, double target, Func<double, string> format)
-        => value >= target ? "**met**" : F($"**missed**: {format(value)} against {format(target)}, {(1 - value / target) * 100:F0}% short");
+        => value >= target ? "**met**" : F($"**missed**: {format(value)} against {format(target)}, {(1 - value / target) * 100:F1}% short");
 
     private static string Rate(ScenarioResult row)
         => row.Unit == "req/s" ? F($"{row.PerSecond:N0} req/s") : F($"{row.PerSecond:N1} {row.Unit}");
@@ -194,7 +194,7 @@ public static class Report
 
     private static string Times(double ratio) => F($"{ratio:F2}×");
 
-    private static string Percent(double share) => F($"{share * 100:F0}%");
+    private static string Percent(double share) => F($"{share * 100:F1}%");
 
     private static string F(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
 }

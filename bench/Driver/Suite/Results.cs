@@ -87,8 +87,8 @@ public sealed record SuiteResult
 
     public double ReadyMedianMs => Median(ReadyMs);
 
-    /// <summary>IdP's largest peak across the whole suite (idle included).</summary>
-    public double IdpPeakRssMb => Rows.Where(r => r.Server == Servers.Idp).Select(r => r.PeakRssMb).DefaultIfEmpty(0).Max();
+    /// <summary>IdP's largest VmHWM over the whole suite: every start, warm-ups and idle time included, MiB.</summary>
+    public double IdpPeakRssMb { get; init; }
 
     public ScenarioResult? Row(string id, string server = Servers.Idp, string database = "small")
         => Rows.FirstOrDefault(r => r.Id == id && r.Server == server && r.Database == database);
