@@ -23,24 +23,8 @@ say() { printf '==> %s\n' "$*"; }
 fail() { printf 'error: %s\n' "$*" >&2; exit 1; }
 
 # 1. Debian packages the tests use: Chromium (browser tests), PostgreSQL and nginx (scale-out tests).
-apt_updated=false
-apt_install() { # apt_install <why> <package>...
-    local why=$1; shift
-    command -v apt-get >/dev/null 2>&1 || fail "$why needs Debian's $* and apt-get is not available; install them by hand."
-    local sudo=()
-    if [[ $(id -u) -ne 0 ]]; then
-        command -v sudo >/dev/null 2>&1 || fail "$why needs Debian's $*; installing them needs root. Run: apt-get install $* (as root)."
-        # With a terminal, sudo may ask for a password; without one (CI), it must not wait for an answer.
-        if [[ -t 0 ]]; then sudo=(sudo); else sudo=(sudo -n); fi
-    fi
-    if [[ $apt_updated == false ]]; then
-        say "apt-get update"
-        "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -q
-        apt_updated=true
-    fi
-    say "$why: apt-get install -y --no-install-recommends $*"
-    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$@"
-}
+# shellcheck source=tests/apt-install.sh
+source tests/apt-install.sh
 
 chromium="${IDP_TEST_CHROMIUM:-/usr/bin/chromium}"
 if [[ ! -x "$chromium" ]]; then
