@@ -62,7 +62,7 @@ if (( status == 0 )); then
         extra=("$@")
         # A --filter given on the command line is combined with the database filter.
         for i in "${!extra[@]}"; do
-            if [[ ${extra[$i]} == --filter && -n ${extra[$((i + 1))]:-} ]]; then
+            if [[ ${extra[$i]:-} == --filter && -n ${extra[$((i + 1))]:-} ]]; then
                 filter="($filter)&(${extra[$((i + 1))]})"
                 unset 'extra[i]' 'extra[i+1]'
             fi
