@@ -23,7 +23,17 @@ public sealed class TracingTests
         // Act: a page and a probe, then the batch is flushed (as it would be within seconds, or at shutdown).
         (await client.GetAsync(new Uri("/account/login?returnUrl=%2Fprivate-marker", UriKind.Relative))).EnsureSuccessStatusCode();
         (await client.GetAsync(new Uri("/health/live", UriKind.Relative))).EnsureSuccessStatusCode();
-        Assert.True(idp.Services.GetRequiredService<TracerProvider>().ForceFlush(10_000), "The exporter did not flush.");
+        // Note: the server ends a request's span after the response reached the client, so the first flush may find
+        // nothing to send yet; flush until the login span has arrived (or 10 s passed).
+        var tracer = idp.Services.GetRequiredService<TracerProvider>();
+        for (var deadline = DateTime.UtcNow.AddSeconds(10); DateTime.UtcNow < deadline; await Task.Delay(100))
+        {
+            Assert.True(tracer.ForceFlush(10_000), "The exporter did not flush.");
+            if (collector.Exports.Any(export => export.Mentions("/account/login")))
+            {
+                break;
+            }
+        }
 
         // Assert
         var exports = collector.Exports;
