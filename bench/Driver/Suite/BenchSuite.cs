@@ -534,7 +534,7 @@ public sealed class BenchSuite(BenchSettings settings)
 
         server.ResetPeak();
         await using var sampler = new MemorySampler(server);
-        var result = await ClosedLoop.RunAsync(settings.SignInConcurrency, TimeSpan.FromSeconds(settings.DurationSeconds),
+        var result = await ClosedLoop.RunAsync(settings.SignInConcurrency, TimeSpan.FromSeconds(settings.SignInDurationSeconds),
             async cancellationToken => await flow.RunAsync(await pool.TakeAsync(cancellationToken), cancellationToken));
         var peak = Math.Max(await sampler.StopAsync(), server.PeakRssMb());
         await ProfileAsync(server, traits, seconds => ClosedLoop.RunAsync(settings.SignInConcurrency, TimeSpan.FromSeconds(seconds),
