@@ -340,7 +340,9 @@ public sealed class BenchSuite(BenchSettings settings)
 
         if (all && settings.Runs("e"))
         {
-            // (e): a client-credentials access token, introspected by its own client.
+            // (e): a client-credentials access token, introspected by its own client; a fresh one, as tokens live 10 minutes.
+            accessToken = await ClientCredentialsTokenAsync(http, idp.BaseAddress, data.ServiceSecret);
+            await BodyFileAsync("introspect.txt", [$"token={accessToken}&token_type_hint=access_token"]);
             rows.Add(await RunWrkScenarioAsync(idp, introspection, idpTraits with
             {
                 Id = "e", Scenario = "Introspection of a client-credentials JWT", ClientAuthentication = "client_secret_basic",
