@@ -2,8 +2,8 @@
 # IdP's benchmark suite (issue 6): IdP, node-oidc-provider and an empty ASP.NET Core endpoint under load on this
 # machine, in one run. Prints the table and writes docs/benchmarks.md (from bench/benchmarks.template.md).
 #
-#   bench/run.sh               the full suite, about 8 minutes
-#   bench/run.sh --quick       a smoke run: 1 s warm-up and 3 s per scenario, about 2 minutes in all
+#   bench/run.sh               the full suite, about 10 minutes
+#   bench/run.sh --quick       a smoke run: short warm-ups and 3 s per scenario, about 3 minutes in all
 #   bench/run.sh --growth      also (a), (c) and (f) on a database of 1,000,000 users, 100,000 mappings and
 #                              1,000 clients (adds about 4 minutes)
 #   bench/run.sh --report      only redraw docs/benchmarks.md from the last run (bench/results/latest.json)
@@ -30,7 +30,8 @@ for arg in "$@"; do
     case "$arg" in
         --quick)
             export BENCH_DURATION="${BENCH_DURATION:-3}" BENCH_WARMUP="${BENCH_WARMUP:-1}" BENCH_FLOOR_SECONDS="${BENCH_FLOOR_SECONDS:-2}"
-            export BENCH_READY_RUNS="${BENCH_READY_RUNS:-2}" BENCH_POOL_USERS="${BENCH_POOL_USERS:-1000}" ;;
+            export BENCH_READY_RUNS="${BENCH_READY_RUNS:-2}" BENCH_POOL_USERS="${BENCH_POOL_USERS:-1000}"
+            export BENCH_SERVER_WARMUP="${BENCH_SERVER_WARMUP:-15}" ;;
         --growth) export BENCH_GROWTH=1 ;;
         --report) verb=report ;;
         --profile) export BENCH_PROFILE="${BENCH_PROFILE:-a,c,d,e,f}" ;;

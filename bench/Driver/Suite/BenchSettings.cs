@@ -14,8 +14,17 @@ public sealed record BenchSettings
     /// <summary>Measured seconds per scenario (<c>BENCH_DURATION</c>).</summary>
     public int DurationSeconds { get; init; } = 20;
 
+    /// <summary>A sign-in takes up to a second under load: (c) is measured for at least 10 s, even in a quick run.</summary>
+    public int SignInDurationSeconds => Math.Max(DurationSeconds, 10);
+
     /// <summary>Warm-up seconds before each measured run, not counted (<c>BENCH_WARMUP</c>).</summary>
     public int WarmupSeconds { get; init; } = 5;
+
+    /// <summary>
+    /// Seconds of mixed load, with pauses, after each IdP start and before its first scenario, for .NET's tiered
+    /// compilation to finish (<c>BENCH_SERVER_WARMUP</c>); the peer and the empty endpoint get at most 10 s.
+    /// </summary>
+    public int ServerWarmupSeconds { get; init; } = 60;
 
     /// <summary>Open connections for the wrk scenarios (<c>BENCH_CONNECTIONS</c>).</summary>
     public int Connections { get; init; } = 16;
@@ -115,6 +124,7 @@ public sealed record BenchSettings
             RepositoryRoot = repositoryRoot,
             DurationSeconds = Integer("BENCH_DURATION", 20, 1),
             WarmupSeconds = Integer("BENCH_WARMUP", 5, 0),
+            ServerWarmupSeconds = Integer("BENCH_SERVER_WARMUP", 60, 0),
             Connections = Integer("BENCH_CONNECTIONS", 16, 1),
             WrkThreads = Integer("BENCH_WRK_THREADS", 1, 1),
             SignInConcurrency = Integer("BENCH_SIGNIN_USERS", 8, 1),

@@ -19,7 +19,6 @@ public sealed class BenchSuite(BenchSettings settings)
     private const string Password = "Bench-Passw0rd!";
     private const string Registry = "ldaps://bench.example";
     private const string PoolPrefix = "bench-u";
-    private const string GrowthPrefix = "bench-g";
     private const string TemplateUser = "bench-template";
     private const string ServiceClientId = "bench-cc";
     private const string WebClientId = "bench-web";
@@ -41,13 +40,20 @@ public sealed class BenchSuite(BenchSettings settings)
         _work = Directory.CreateTempSubdirectory("idp-bench-").FullName;
         _wrk = new Wrk(settings, _work);
         Say($"Working in {_work}; {machine.Describe()}; load average {machine.LoadBefore}");
+        var keep = settings.KeepWorkDirectory;
         try
         {
             return await RunInAsync(machine);
         }
+        catch
+        {
+            // The error names a server log in the folder: keep it to be read.
+            keep = true;
+            throw;
+        }
         finally
         {
-            if (settings.KeepWorkDirectory)
+            if (keep)
             {
                 Say($"Kept {_work}");
             }
@@ -282,6 +288,19 @@ public sealed class BenchSuite(BenchSettings settings)
         };
 
         var clientCredentials = TokenJob(idp.BaseAddress, "connect/token", serviceAuthorization);
+        using var http = SignInHttpClient();
+        var flow = new SignInFlow(http, idp.BaseAddress, data.Web, Password, data.TotpSeed);
+        var accessToken = await ClientCredentialsTokenAsync(http, idp.BaseAddress, data.ServiceSecret);
+        var introspection = new WrkJob(new Uri(idp.BaseAddress, "connect/introspect"), "request.lua",
+            ["POST", "/connect/introspect", await BodyFileAsync("introspect.txt", [$"token={accessToken}&token_type_hint=access_token"]),
+                "Content-Type: application/x-www-form-urlencoded", serviceAuthorization]);
+        var mapper = await MapperJobAsync(idp.BaseAddress, "zss/api/v1/certificate/dn", data.MappedIds, cookie);
+        var jwks = GetJob(idp.BaseAddress, ".well-known/jwks");
+        var discovery = GetJob(idp.BaseAddress, ".well-known/openid-configuration");
+        var live = GetJob(idp.BaseAddress, "health/live");
+
+        await WarmUpServerAsync(idp, [clientCredentials, introspection, mapper, jwks, discovery, live], flow, pool);
+
         if (settings.Runs("a"))
         {
             rows.Add(await RunWrkScenarioAsync(idp, clientCredentials, idpTraits with
@@ -299,9 +318,6 @@ public sealed class BenchSuite(BenchSettings settings)
                     Connection = "new per request",
                 }));
         }
-
-        using var http = SignInHttpClient();
-        var flow = new SignInFlow(http, idp.BaseAddress, data.Web, Password, data.TotpSeed);
 
         if (all && settings.Runs("d"))
         {
@@ -324,11 +340,9 @@ public sealed class BenchSuite(BenchSettings settings)
 
         if (all && settings.Runs("e"))
         {
-            // (e): a client-credentials access token, introspected by its own client.
-            var accessToken = await ClientCredentialsTokenAsync(http, idp.BaseAddress, data.ServiceSecret);
-            var introspection = new WrkJob(new Uri(idp.BaseAddress, "connect/introspect"), "request.lua",
-                ["POST", "/connect/introspect", await BodyFileAsync("introspect.txt", [$"token={accessToken}&token_type_hint=access_token"]),
-                    "Content-Type: application/x-www-form-urlencoded", serviceAuthorization]);
+            // (e): a client-credentials access token, introspected by its own client; a fresh one, as tokens live 10 minutes.
+            accessToken = await ClientCredentialsTokenAsync(http, idp.BaseAddress, data.ServiceSecret);
+            await BodyFileAsync("introspect.txt", [$"token={accessToken}&token_type_hint=access_token"]);
             rows.Add(await RunWrkScenarioAsync(idp, introspection, idpTraits with
             {
                 Id = "e", Scenario = "Introspection of a client-credentials JWT", ClientAuthentication = "client_secret_basic",
@@ -338,7 +352,7 @@ public sealed class BenchSuite(BenchSettings settings)
 
         if (settings.Runs("f"))
         {
-            rows.Add(await RunWrkScenarioAsync(idp, await MapperJobAsync(idp.BaseAddress, "zss/api/v1/certificate/dn", data.MappedIds, cookie), idpTraits with
+            rows.Add(await RunWrkScenarioAsync(idp, mapper, idpTraits with
             {
                 Id = "f", Scenario = $"ZSS mapper, gateway cookie JWT, {data.MappedIds.Count} mapped ids in turn",
                 ClientAuthentication = "gateway cookie JWT (RS256)", TokensStored = "—",
@@ -347,14 +361,13 @@ public sealed class BenchSuite(BenchSettings settings)
 
         if (all && settings.Runs("g"))
         {
-            rows.Add(await RunWrkScenarioAsync(idp, GetJob(idp.BaseAddress, ".well-known/jwks"), idpTraits with { Id = "g", Scenario = "JWKS" }));
-            rows.Add(await RunWrkScenarioAsync(idp, GetJob(idp.BaseAddress, ".well-known/openid-configuration"),
-                idpTraits with { Id = "g", Scenario = "Discovery document" }));
+            rows.Add(await RunWrkScenarioAsync(idp, jwks, idpTraits with { Id = "g", Scenario = "JWKS" }));
+            rows.Add(await RunWrkScenarioAsync(idp, discovery, idpTraits with { Id = "g", Scenario = "Discovery document" }));
         }
 
         if (all && settings.Runs("h"))
         {
-            rows.Add(await RunWrkScenarioAsync(idp, GetJob(idp.BaseAddress, "health/live"),
+            rows.Add(await RunWrkScenarioAsync(idp, live,
                 idpTraits with { Id = "h", Scenario = "IdP's own pipeline: GET /health/live (for comparison with the empty endpoint)", SqliteSync = "—" }));
         }
 
@@ -390,6 +403,7 @@ public sealed class BenchSuite(BenchSettings settings)
             SqliteSync = "— (in memory)", Tls = "no (HTTP on loopback)",
         };
         var job = TokenJob(address, "token", "Authorization: Basic " + Basic(ServiceClientId, data.ServiceSecret));
+        await WarmUpServerAsync(peer, [job]);
         var rows = new List<ScenarioResult>();
         if (settings.Runs("a"))
         {
@@ -417,7 +431,9 @@ public sealed class BenchSuite(BenchSettings settings)
         await using var empty = PinnedProcess.Start(Servers.Empty, ServerCpu, address, "dotnet", [settings.EmptyEndpointDll], environment,
             Path.Combine(_work, "empty.log"));
         await empty.WaitUntilReadyAsync("health/ready", TimeSpan.FromSeconds(60));
-        return await RunWrkScenarioAsync(empty, await MapperJobAsync(address, "", data.MappedIds, cookie), new ScenarioResult
+        var job = await MapperJobAsync(address, "", data.MappedIds, cookie);
+        await WarmUpServerAsync(empty, [job]);
+        return await RunWrkScenarioAsync(empty, job, new ScenarioResult
         {
             Id = "h", Scenario = "Empty endpoint, sent the mapper's request (framework ceiling)", Server = Servers.Empty,
         });
@@ -441,6 +457,41 @@ public sealed class BenchSuite(BenchSettings settings)
             var rows = await RunIdpScenariosAsync(idp, data, pool, cookie, "growth", all: false);
             return (new GrowthDatabase(counts.Users, counts.Mappings, counts.Clients, seedSeconds, new FileInfo(path).Length / 1048576.0, readyMs, idle), rows,
                 idp.LifetimePeakRssMb);
+        }
+    }
+
+    /// <summary>
+    /// Brings a freshly started server to its steady state before any scenario. On one saturated core, .NET's tiered
+    /// compilation needs tens of seconds to recompile the hot paths at full optimisation (the background compiler
+    /// competes with the requests); a 5-second warm-up per scenario is not enough for that. So every request kind
+    /// runs in turn, with pauses in which the compiler has the core to itself, for <c>BENCH_SERVER_WARMUP</c> seconds.
+    /// </summary>
+    private async Task WarmUpServerAsync(PinnedProcess server, IReadOnlyList<WrkJob> jobs, SignInFlow? flow = null, UserPool? pool = null)
+    {
+        var budget = server.Name == Servers.Idp ? settings.ServerWarmupSeconds : Math.Min(settings.ServerWarmupSeconds, 10);
+        if (budget <= 0)
+        {
+            return;
+        }
+
+        Say($"  {server.Name}: warming up for about {budget} s");
+        var clock = Stopwatch.StartNew();
+        var round = 0;
+        while (clock.Elapsed.TotalSeconds < budget)
+        {
+            round++;
+            foreach (var job in jobs)
+            {
+                await _wrk.RunAsync(job, 2, $"{server.Name}-server-warmup-{round}".Replace(' ', '_').Replace(',', '_'));
+            }
+
+            if (flow is not null && pool is not null)
+            {
+                await ClosedLoop.RunAsync(settings.SignInConcurrency, TimeSpan.FromSeconds(2),
+                    async cancellationToken => await flow.RunAsync(await pool.TakeAsync(cancellationToken), cancellationToken));
+            }
+
+            await Task.Delay(TimeSpan.FromSeconds(3));
         }
     }
 
@@ -485,7 +536,7 @@ public sealed class BenchSuite(BenchSettings settings)
 
         server.ResetPeak();
         await using var sampler = new MemorySampler(server);
-        var result = await ClosedLoop.RunAsync(settings.SignInConcurrency, TimeSpan.FromSeconds(settings.DurationSeconds),
+        var result = await ClosedLoop.RunAsync(settings.SignInConcurrency, TimeSpan.FromSeconds(settings.SignInDurationSeconds),
             async cancellationToken => await flow.RunAsync(await pool.TakeAsync(cancellationToken), cancellationToken));
         var peak = Math.Max(await sampler.StopAsync(), server.PeakRssMb());
         await ProfileAsync(server, traits, seconds => ClosedLoop.RunAsync(settings.SignInConcurrency, TimeSpan.FromSeconds(seconds),
