@@ -78,7 +78,7 @@ public sealed partial class NginxBalancer : IAsyncDisposable
             """);
 
         var binary = File.Exists("/usr/sbin/nginx") ? "/usr/sbin/nginx" : "nginx";
-        var check = Run(binary, "-t", "-p", directory, "-c", Path.Combine(directory, "nginx.conf"));
+        var check = ExternalCommand.Run(binary, "-t", "-p", directory, "-c", Path.Combine(directory, "nginx.conf"));
         if (check.ExitCode != 0)
         {
             throw new InvalidOperationException($"nginx rejected the sample configuration: {check.Output}\n{site}");
@@ -167,20 +167,6 @@ public sealed partial class NginxBalancer : IAsyncDisposable
         File.WriteAllText(Path.Combine(directory, "cert.pem"), certificate.ExportCertificatePem());
         File.WriteAllText(Path.Combine(directory, "key.pem"), key.ExportPkcs8PrivateKeyPem());
         return certificate;
-    }
-
-    private static (int ExitCode, string Output) Run(string program, params string[] args)
-    {
-        var start = new ProcessStartInfo(program) { UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = true };
-        foreach (var arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEnd() + process.StandardError.ReadToEnd();
-        process.WaitForExit();
-        return (process.ExitCode, output);
     }
 
     private static string RepositoryRoot()

@@ -1,6 +1,3 @@
-using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using Npgsql;
 
 namespace IdP.Tests.Infrastructure;
@@ -52,13 +49,13 @@ public sealed class PostgreSqlCluster : IAsyncDisposable
         Directory.CreateDirectory(directory);
         if (IsRoot)
         {
-            Run("chown", "postgres:postgres", directory);
-            Run("chmod", "755", Path.GetDirectoryName(directory)!);
+            ExternalCommand.RunOrThrow("chown", "postgres:postgres", directory);
+            ExternalCommand.RunOrThrow("chmod", "755", Path.GetDirectoryName(directory)!);
         }
 
         var data = Path.Combine(directory, "data");
         RunAsOwner(Path.Combine(binaries, "initdb"), "-D", data, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--no-sync", "--locale=C");
-        var cluster = new PostgreSqlCluster(directory, binaries, FreePort());
+        var cluster = new PostgreSqlCluster(directory, binaries, IdpProcess.FreePort());
         cluster.StartServer(durable);
         return cluster;
     }
@@ -142,40 +139,15 @@ public sealed class PostgreSqlCluster : IAsyncDisposable
             "Debian's postgresql package, or set IDP_TEST_PG_BIN.");
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
     private static void RunAsOwner(string program, params string[] args)
     {
         if (IsRoot)
         {
-            Run("runuser", ["-u", "postgres", "--", program, .. args]);
+            ExternalCommand.RunOrThrow("runuser", ["-u", "postgres", "--", program, .. args]);
         }
         else
         {
-            Run(program, args);
-        }
-    }
-
-    private static void Run(string program, params string[] args)
-    {
-        var start = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        process.WaitForExit();
-        if (process.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"{program} {string.Join(' ', args)} failed ({process.ExitCode}): {error.Result}{output.Result}");
+            ExternalCommand.RunOrThrow(program, args);
         }
     }
 }
