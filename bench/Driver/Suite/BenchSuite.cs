@@ -230,15 +230,6 @@ public sealed class BenchSuite(BenchSettings settings)
             environment[$"RateLimits__{group}__PermitLimitPerAccount"] = group == "Mapper" ? "0" : "1000000000";
         }
 
-        // Profiling with perf needs the JIT's symbol map (/tmp/perf-PID.map), and jitted code in anonymous memory
-        // where perf looks the map up (with W^X it sits in a memfd mapping perf cannot name). Both change the
-        // measured numbers a little: a profiled run is for reading profiles, not for the reference table.
-        if (settings.Profile.Count > 0)
-        {
-            environment["DOTNET_PerfMapEnabled"] = "1";
-            environment["DOTNET_EnableWriteXorExecute"] = "0";
-        }
-
         foreach (var (key, value) in settings.ServerOverrides)
         {
             environment[key] = value;
@@ -252,6 +243,15 @@ public sealed class BenchSuite(BenchSettings settings)
     {
         var environment = IdpEnvironment(port, directory, jwksUrl);
         var address = LoopbackUri(port);
+
+        // Profiling with perf needs the JIT's symbol map (/tmp/perf-PID.map, removed when the server stops), and
+        // jitted code in anonymous memory where perf looks the map up (with W^X it sits in a memfd mapping perf cannot
+        // name). Both change the numbers a little: a profiled run is for reading profiles, not for the reference table.
+        if (settings.Profile.Count > 0)
+        {
+            environment["DOTNET_PerfMapEnabled"] = "1";
+            environment["DOTNET_EnableWriteXorExecute"] = "0";
+        }
         var ready = new List<double>();
         for (var run = 1; ; run++)
         {
