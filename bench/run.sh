@@ -35,7 +35,7 @@ for arg in "$@"; do
         --growth) export BENCH_GROWTH=1 ;;
         --report) verb=report ;;
         --profile) export BENCH_PROFILE="${BENCH_PROFILE:-a,c,d,e,f}" ;;
-        -h|--help) sed -n '2,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,/^[^#]/{/^#/p}' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) fail "unknown option '$arg' (--quick, --growth, --report, --profile, --help)" ;;
     esac
 done
