@@ -1,5 +1,4 @@
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
 namespace IdP.Server.Data;
@@ -17,7 +16,13 @@ public static class DatabaseServiceCollectionExtensions
         // Both contexts are registered; which one answers for IdpDbContext is decided from the validated options
         // when a scope first asks, so the choice follows configuration wherever it was set (files, environment,
         // test hosts).
-        services.AddDbContext<IdpDbContext>((provider, options) =>
+        //
+        // Contexts are pooled, with options built once: a request that is answered from the caches (a client-
+        // credentials grant, a mapper lookup) still gets a context from OpenIddict's stores or Identity, and a fresh
+        // one costs far more than the request's own work: building its options (the provider, the interceptors) and
+        // creating EF Core's internal services the first time anything touches it. A pooled context keeps those
+        // services and is reset (change tracker, settings) when its scope ends (docs/benchmarks.md).
+        services.AddPooledDbContextFactory<IdpDbContext>((provider, options) =>
         {
             var database = provider.GetRequiredService<IOptions<DatabaseOptions>>().Value;
             var path = database.ResolveSqlitePath();
@@ -34,7 +39,7 @@ public static class DatabaseServiceCollectionExtensions
             options.UseOpenIddict();
         });
 
-        services.AddDbContext<PostgreSqlIdpDbContext>((provider, options) =>
+        services.AddPooledDbContextFactory<PostgreSqlIdpDbContext>((provider, options) =>
         {
             var database = provider.GetRequiredService<IOptions<DatabaseOptions>>().Value;
             // Note: no retrying execution strategy. IdP's conditional writes (TOTP replay guard, recovery codes,
@@ -45,12 +50,13 @@ public static class DatabaseServiceCollectionExtensions
             options.UseOpenIddict();
         });
 
-        services.Replace(ServiceDescriptor.Scoped<IdpDbContext>(provider =>
+        // The scope disposes the context at its end, which returns it to its pool.
+        services.AddScoped<IdpDbContext>(provider =>
             provider.GetRequiredService<IOptions<DatabaseOptions>>().Value.Provider switch
             {
-                DatabaseProvider.PostgreSql => provider.GetRequiredService<PostgreSqlIdpDbContext>(),
-                _ => new IdpDbContext(provider.GetRequiredService<DbContextOptions<IdpDbContext>>()),
-            }));
+                DatabaseProvider.PostgreSql => provider.GetRequiredService<IDbContextFactory<PostgreSqlIdpDbContext>>().CreateDbContext(),
+                _ => provider.GetRequiredService<IDbContextFactory<IdpDbContext>>().CreateDbContext(),
+            });
 
         services.AddSingleton<DatabaseLock>();
         services.AddScoped<DatabaseMigrator>();

@@ -18,7 +18,8 @@ internal sealed record MapperCaller(string Kind, string Name);
 /// client-credentials access token with the mapping scope.
 /// </summary>
 internal sealed partial class MapperCallerAuthenticator(
-    GatewayKeys gatewayKeys, IOptions<MapperOptions> options, TimeProvider time, ILogger<MapperCallerAuthenticator> logger)
+    GatewayKeys gatewayKeys, VerifiedGatewayTokens verifiedTokens, IOptions<MapperOptions> options, TimeProvider time,
+    ILogger<MapperCallerAuthenticator> logger)
 {
     /// <summary>The cookie API ML puts its own JWT in (<c>apiml.security.auth.cookieProperties.cookieName</c>).</summary>
     public const string GatewayCookieName = "apimlAuthenticationToken";
@@ -59,20 +60,13 @@ internal sealed partial class MapperCallerAuthenticator(
         }
 
         var keys = await gatewayKeys.GetAsync(cancellationToken);
-        var result = await ValidateGatewayTokenAsync(token, keys);
-        if (result.Exception is SecurityTokenSignatureKeyNotFoundException && KidOf(token) is { } kid && keys.All(k => k.KeyId != kid))
+        var verified = verifiedTokens.Find(token, keys) ?? await VerifyGatewayTokenAsync(token, keys, cancellationToken);
+        if (verified is null)
         {
-            // The gateway may have rotated its key since we fetched: one early fetch, rate-limited in GatewayKeys.
-            result = await ValidateGatewayTokenAsync(token, await gatewayKeys.RefreshForUnknownKeyAsync(cancellationToken));
-        }
-
-        if (!result.IsValid)
-        {
-            LogRefused(logger, "gateway token invalid: " + result.Exception?.GetType().Name);
             return null;
         }
 
-        var subject = ((JsonWebToken)result.SecurityToken).Subject;
+        var subject = verified.Subject;
         // Mainframe user IDs are case-insensitive (RACF stores them upper-case).
         if (string.IsNullOrEmpty(subject) || !options.Value.EffectiveGatewaySubjects().Contains(subject, StringComparer.OrdinalIgnoreCase))
         {
@@ -81,6 +75,33 @@ internal sealed partial class MapperCallerAuthenticator(
         }
 
         return new MapperCaller("gateway", subject.ToUpperInvariant());
+    }
+
+    /// <summary>Signature, algorithm, issuer and lifetime, in full; a token that passes is remembered.</summary>
+    private async Task<VerifiedGatewayTokens.Verified?> VerifyGatewayTokenAsync(string token, IReadOnlyList<SecurityKey> keys, CancellationToken cancellationToken)
+    {
+        var result = await ValidateGatewayTokenAsync(token, keys);
+        if (result.Exception is SecurityTokenSignatureKeyNotFoundException && KidOf(token) is { } kid && keys.All(k => k.KeyId != kid))
+        {
+            // The gateway may have rotated its key since we fetched: one early fetch, rate-limited in GatewayKeys.
+            keys = await gatewayKeys.RefreshForUnknownKeyAsync(cancellationToken);
+            result = await ValidateGatewayTokenAsync(token, keys);
+        }
+
+        if (!result.IsValid)
+        {
+            LogRefused(logger, "gateway token invalid: " + result.Exception?.GetType().Name);
+            return null;
+        }
+
+        var jwt = (JsonWebToken)result.SecurityToken;
+        var verified = new VerifiedGatewayTokens.Verified(
+            jwt.Subject,
+            jwt.ValidFrom == DateTime.MinValue ? DateTimeOffset.MinValue : new DateTimeOffset(jwt.ValidFrom, TimeSpan.Zero),
+            new DateTimeOffset(jwt.ValidTo, TimeSpan.Zero),
+            keys);
+        verifiedTokens.Remember(token, verified);
+        return verified;
     }
 
     private Task<TokenValidationResult> ValidateGatewayTokenAsync(string token, IReadOnlyList<SecurityKey> keys)

@@ -156,7 +156,10 @@ internal sealed partial class MapperEndpoint(
         return true;
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Identity mapper ({CallerKind} {Caller}): {Dn} in {Registry} maps to {UserId} (cached: {Cached})")]
+    // Debug: the gateway asks on every mapped request, and a log line each time would cost more than the lookup
+    // (docs/benchmarks.md). Successful lookups are counted in the idp.mapper.lookups metric; refusals and misses
+    // are logged.
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Identity mapper ({CallerKind} {Caller}): {Dn} in {Registry} maps to {UserId} (cached: {Cached})")]
     private static partial void LogMapped(ILogger logger, string callerKind, string caller, string dn, string registry, string userId, bool cached);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Identity mapper ({CallerKind} {Caller}): {Dn} in {Registry} is not mapped (cached: {Cached})")]

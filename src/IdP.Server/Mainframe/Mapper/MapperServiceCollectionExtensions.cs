@@ -13,6 +13,7 @@ public static class MapperServiceCollectionExtensions
         services.AddMemoryCache();
         services.AddHttpClient(GatewayKeys.HttpClientName, http => http.Timeout = TimeSpan.FromSeconds(10));
         services.AddSingleton<GatewayKeys>();
+        services.AddSingleton<VerifiedGatewayTokens>();
         services.AddSingleton<MapperCallerAuthenticator>();
         services.AddSingleton<MappingLookup>();
         services.AddScoped<MapperEndpoint>();

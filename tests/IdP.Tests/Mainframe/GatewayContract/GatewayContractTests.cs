@@ -137,6 +137,46 @@ public sealed class GatewayContractTests(GatewayContractFixture fixture) : IClas
     }
 
     [Fact]
+    public async Task a_verified_gateway_cookie_is_remembered_only_until_it_expires_on_idps_clock()
+    {
+        await fixture.MapAsync("batch-job", "ZBATCH", IdentityMapping.ClientKind);
+        var gateway = await StartGatewayAsync();
+        var cookie = Cookie(lifetime: TimeSpan.FromSeconds(20)); // shorter than Mainframe:Mapper:CacheDuration (30 s)
+
+        AssertZss(await gateway.CallMapperAsync("batch-job", GatewayContractFixture.Registry, cookie), 200, "ZBATCH", 0, 0);
+        Idp.Clock.Advance(TimeSpan.FromSeconds(19));
+        AssertZss(await gateway.CallMapperAsync("batch-job", GatewayContractFixture.Registry, cookie), 200, "ZBATCH", 0, 0);
+        Idp.Clock.Advance(TimeSpan.FromSeconds(1));
+
+        AssertNotAuthorised(await gateway.CallMapperAsync("batch-job", GatewayContractFixture.Registry, cookie));
+    }
+
+    [Fact]
+    public async Task a_verified_gateway_cookie_is_refused_once_the_gateway_no_longer_publishes_its_key()
+    {
+        await fixture.MapAsync("batch-job", "ZBATCH", IdentityMapping.ClientKind);
+        var gateway = await StartGatewayAsync();
+        var cookie = Cookie(key: fixture.GatewayKeys.EcKey); // valid for hours
+        AssertZss(await gateway.CallMapperAsync("batch-job", GatewayContractFixture.Registry, cookie), 200, "ZBATCH", 0, 0);
+
+        fixture.GatewayKeys.PublishesEcKey = false;
+        try
+        {
+            // Past Mainframe:Mapper:GatewayKeysRefresh (10 min): IdP fetches the key set again, without the EC key.
+            Idp.Clock.Advance(TimeSpan.FromMinutes(11));
+
+            AssertNotAuthorised(await gateway.CallMapperAsync("batch-job", GatewayContractFixture.Registry, cookie));
+            AssertZss(await gateway.CallMapperAsync("batch-job", GatewayContractFixture.Registry, Cookie()), 200, "ZBATCH", 0, 0);
+        }
+        finally
+        {
+            // The other tests share this IdP: let it fetch the full key set again.
+            fixture.GatewayKeys.PublishesEcKey = true;
+            Idp.Clock.Advance(TimeSpan.FromMinutes(11));
+        }
+    }
+
+    [Fact]
     public async Task a_gateway_cookie_for_a_user_other_than_the_identity_mapper_user_is_not_authorised()
     {
         await fixture.MapAsync("batch-job", "ZBATCH", IdentityMapping.ClientKind);

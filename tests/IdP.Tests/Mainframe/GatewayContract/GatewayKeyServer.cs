@@ -37,16 +37,18 @@ public sealed class GatewayKeyServer : IAsyncDisposable
 
     private int _fetches;
 
+    /// <summary>Whether the JWKS lists the EC key (a gateway that retires a key stops publishing it).</summary>
+    public bool PublishesEcKey { get; set; } = true;
+
     public async Task StartAsync()
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         _app = builder.Build();
-        var jwks = Jwks();
         _app.MapGet(JwksPath, () =>
         {
             Interlocked.Increment(ref _fetches);
-            return Results.Text(jwks, "application/json");
+            return Results.Text(Jwks(), "application/json");
         });
         await _app.StartAsync();
         JwksUrl = _app.Urls.Single().TrimEnd('/') + JwksPath;
@@ -59,11 +61,13 @@ public sealed class GatewayKeyServer : IAsyncDisposable
         rsa.Use = ec.Use = "sig";
         return System.Text.Json.JsonSerializer.Serialize(new
         {
-            keys = new object[]
-            {
-                new { kty = rsa.Kty, kid = rsa.Kid, use = rsa.Use, n = rsa.N, e = rsa.E },
-                new { kty = ec.Kty, kid = ec.Kid, use = ec.Use, crv = ec.Crv, x = ec.X, y = ec.Y },
-            },
+            keys = PublishesEcKey
+                ? new object[]
+                {
+                    new { kty = rsa.Kty, kid = rsa.Kid, use = rsa.Use, n = rsa.N, e = rsa.E },
+                    new { kty = ec.Kty, kid = ec.Kid, use = ec.Use, crv = ec.Crv, x = ec.X, y = ec.Y },
+                }
+                : new object[] { new { kty = rsa.Kty, kid = rsa.Kid, use = rsa.Use, n = rsa.N, e = rsa.E } },
         });
     }
 
