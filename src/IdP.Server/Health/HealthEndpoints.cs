@@ -61,12 +61,15 @@ internal sealed partial class DatabaseHealthCheck(IServiceScopeFactory scopeFact
     {
         try
         {
-            // The context is created here, not injected: building its options can fail too (the data folder cannot
-            // be created), and that is an unhealthy database, not a failed check.
+            // The context is created here, not injected: a scope per check, as a request would have.
             await using var scope = scopeFactory.CreateAsyncScope();
             var db = scope.ServiceProvider.GetRequiredService<IdpDbContext>();
 
-            // Reads the migrations history table, so an unreachable, locked or empty database fails here.
+            // A real round trip first: for SQLite, EF Core decides whether the history table exists by looking for
+            // the file, without opening it, so a missing data folder would read as "no migrations applied".
+            await db.Database.ExecuteSqlRawAsync("SELECT 1", cancellationToken);
+
+            // Reads the migrations history table, so a locked or empty database fails here.
             var pending = (await db.Database.GetPendingMigrationsAsync(cancellationToken)).Count();
             return pending == 0
                 ? HealthCheckResult.Healthy("The database answers and its schema is current.")
