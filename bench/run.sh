@@ -73,9 +73,13 @@ if [[ -n ${BENCH_PROFILE:-} && -z ${BENCH_DOTNET_TRACE:-} ]]; then
     export BENCH_DOTNET_TRACE="$PWD/bench/.tools/dotnet-trace"
 fi
 
-# 3. Release builds: the server as shipped, the driver and the empty endpoint.
-say "dotnet build (Release): src/IdP.Server, bench/Driver, bench/EmptyEndpoint"
-dotnet build src/IdP.Server -c Release -nologo -clp:ErrorsOnly >&2
+# 3. Release builds: the server as shipped (published with ReadyToRun, as docs/deployment.md says), the driver and
+#    the empty endpoint.
+case "$(uname -m)" in aarch64|arm64) rid=linux-arm64 ;; *) rid=linux-x64 ;; esac
+say "dotnet publish (Release, ReadyToRun, $rid): src/IdP.Server -> src/IdP.Server/bin/bench-publish"
+dotnet publish src/IdP.Server -c Release -r "$rid" --self-contained false -p:PublishReadyToRun=true \
+    -o src/IdP.Server/bin/bench-publish -nologo -clp:ErrorsOnly >&2
+say "dotnet build (Release): bench/Driver, bench/EmptyEndpoint"
 dotnet build bench/Driver -c Release -nologo -clp:ErrorsOnly >&2
 dotnet build bench/EmptyEndpoint -c Release -nologo -clp:ErrorsOnly >&2
 

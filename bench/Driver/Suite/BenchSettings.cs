@@ -94,7 +94,8 @@ public sealed record BenchSettings
 
     public string BenchDirectory => Path.Combine(RepositoryRoot, "bench");
 
-    public string IdpServerDll => Path.Combine(RepositoryRoot, "src", "IdP.Server", "bin", "Release", "net10.0", "IdP.Server.dll");
+    /// <summary>IdP as deployed: published with ReadyToRun by <c>bench/run.sh</c> (docs/deployment.md).</summary>
+    public string IdpServerDll => Path.Combine(RepositoryRoot, "src", "IdP.Server", "bin", "bench-publish", "IdP.Server.dll");
 
     public string EmptyEndpointDll => Path.Combine(BenchDirectory, "EmptyEndpoint", "bin", "Release", "net10.0", "EmptyEndpoint.dll");
 
