@@ -69,15 +69,7 @@ public sealed class ScaleOutDeployment : IAsyncLifetime
     public Task CreateUserAsync(string userName) => _administration!.CreateUserAsync(userName, Password);
 
     /// <summary>Runs an administration command (<c>idp keys rotate</c>, ...) on this deployment's database.</summary>
-    public async Task<CliResult> RunCommandAsync(params string[] args)
-    {
-        using var input = new StringReader("");
-        using var output = new StringWriter();
-        using var error = new StringWriter();
-        var exitCode = await AdminCommandLine.RunAsync(args, input, output, error,
-            builder => Microsoft.Extensions.Configuration.MemoryConfigurationBuilderExtensions.AddInMemoryCollection(builder.Configuration, Settings));
-        return new CliResult(exitCode, output.ToString(), error.ToString());
-    }
+    public Task<CliResult> RunCommandAsync(params string[] args) => AdminCli.RunAsync(Settings, "", args);
 
     /// <summary>An HTTP client for the deployment's public address (through nginx, over TLS).</summary>
     public HttpClient CreateClient(HttpMessageHandler handler) => new(handler, disposeHandler: false) { BaseAddress = Balancer.BaseAddress };

@@ -68,11 +68,17 @@ public sealed class AdminCli : IDisposable
             configuration[key] = value;
         }
 
+        return await RunAsync(configuration, stdin, args);
+    }
+
+    /// <summary>The command line in-process with exactly these settings (no data folder of its own).</summary>
+    public static async Task<CliResult> RunAsync(IEnumerable<KeyValuePair<string, string?>> settings, string stdin, params string[] args)
+    {
         using var input = new StringReader(stdin);
         using var output = new StringWriter();
         using var error = new StringWriter();
         var exitCode = await AdminCommandLine.RunAsync(args, input, output, error,
-            builder => builder.Configuration.AddInMemoryCollection(configuration));
+            builder => builder.Configuration.AddInMemoryCollection(settings));
         return new CliResult(exitCode, output.ToString(), error.ToString());
     }
 
