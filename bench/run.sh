@@ -31,7 +31,7 @@ for arg in "$@"; do
         --quick)
             export BENCH_DURATION="${BENCH_DURATION:-3}" BENCH_WARMUP="${BENCH_WARMUP:-1}" BENCH_FLOOR_SECONDS="${BENCH_FLOOR_SECONDS:-2}"
             export BENCH_READY_RUNS="${BENCH_READY_RUNS:-2}" BENCH_POOL_USERS="${BENCH_POOL_USERS:-1000}"
-            export BENCH_SERVER_WARMUP="${BENCH_SERVER_WARMUP:-15}" ;;
+            export BENCH_SERVER_WARMUP="${BENCH_SERVER_WARMUP:-15}" BENCH_SERVER_WARMUP_MAX="${BENCH_SERVER_WARMUP_MAX:-15}" ;;
         --growth) export BENCH_GROWTH=1 ;;
         --report) verb=report ;;
         --profile) export BENCH_PROFILE="${BENCH_PROFILE:-a,c,d,e,f}" ;;

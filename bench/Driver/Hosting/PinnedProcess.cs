@@ -121,6 +121,49 @@ public sealed class PinnedProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// CPU time, in seconds, of the runtime's background tiered-compilation thread (named ".NET Tiered Com" in
+    /// <c>/proc/PID/task/TID/comm</c>): the JIT re-compiling hot methods at tier 1. Read from /proc, so watching it
+    /// costs the server nothing. The runtime ends that thread when it has been idle for a while and starts a new one
+    /// when needed, so each thread's last reading is kept: the figure never goes down.
+    /// </summary>
+    public double TieredCompilationCpuSeconds()
+    {
+        try
+        {
+            foreach (var task in Directory.EnumerateDirectories($"/proc/{Pid}/task"))
+            {
+                try
+                {
+                    if (!File.ReadAllText(Path.Combine(task, "comm")).StartsWith(".NET Tiered Com", StringComparison.Ordinal))
+                    {
+                        continue;
+                    }
+
+                    // proc(5), /proc/PID/stat: fields 14 and 15 (utime, stime) in clock ticks, counted after the
+                    // command name, which is in parentheses and may itself hold spaces.
+                    var stat = File.ReadAllText(Path.Combine(task, "stat"));
+                    var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+                    _tieringTicks[Path.GetFileName(task)] =
+                        long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
+                }
+                catch (IOException)
+                {
+                    // The thread ended between listing and reading.
+                }
+            }
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            // The process has exited.
+        }
+
+        // USER_HZ is 100 on Linux for every architecture .NET runs on.
+        return _tieringTicks.Values.Sum() / 100.0;
+    }
+
+    private readonly Dictionary<string, long> _tieringTicks = new(StringComparer.Ordinal);
+
     private long StatusKb(string field)
     {
         try

@@ -26,6 +26,14 @@ public sealed record BenchSettings
     /// </summary>
     public int ServerWarmupSeconds { get; init; } = 60;
 
+    /// <summary>
+    /// After <see cref="ServerWarmupSeconds"/>, IdP's warm-up goes on, round after round, until the JIT has settled: its
+    /// background tiered-compilation thread used under 2% of a round. This bounds it (<c>BENCH_SERVER_WARMUP_MAX</c>).
+    /// A server that is still re-compiling its hot methods shares its one core with the JIT, and would be measured
+    /// below its steady state.
+    /// </summary>
+    public int ServerWarmupMaxSeconds { get; init; } = 420;
+
     /// <summary>Open connections for the wrk scenarios (<c>BENCH_CONNECTIONS</c>).</summary>
     public int Connections { get; init; } = 16;
 
@@ -39,7 +47,7 @@ public sealed record BenchSettings
     public int FloorSeconds { get; init; } = 5;
 
     /// <summary>Pre-created users for scenario (c), each signed in at most once per TOTP step (<c>BENCH_POOL_USERS</c>).</summary>
-    public int PoolUsers { get; init; } = 3000;
+    public int PoolUsers { get; init; } = 8000;
 
     /// <summary>Pool users with a mapping, whose ids the mapper scenario (f) cycles through (<c>BENCH_MAPPED_USERS</c>).</summary>
     public int MappedUsers { get; init; } = 1000;
@@ -126,13 +134,14 @@ public sealed record BenchSettings
             DurationSeconds = Integer("BENCH_DURATION", 20, 1),
             WarmupSeconds = Integer("BENCH_WARMUP", 5, 0),
             ServerWarmupSeconds = Integer("BENCH_SERVER_WARMUP", 60, 0),
+            ServerWarmupMaxSeconds = Integer("BENCH_SERVER_WARMUP_MAX", 420, 0),
             Connections = Integer("BENCH_CONNECTIONS", 16, 1),
             WrkThreads = Integer("BENCH_WRK_THREADS", 1, 1),
             SignInConcurrency = Integer("BENCH_SIGNIN_USERS", 8, 1),
             FloorSeconds = Integer("BENCH_FLOOR_SECONDS", 5, 1),
-            PoolUsers = Integer("BENCH_POOL_USERS", 3000, 10),
+            PoolUsers = Integer("BENCH_POOL_USERS", 8000, 10),
             // Mapped users come from the pool.
-            MappedUsers = Math.Min(Integer("BENCH_MAPPED_USERS", 1000, 1), Integer("BENCH_POOL_USERS", 3000, 10)),
+            MappedUsers = Math.Min(Integer("BENCH_MAPPED_USERS", 1000, 1), Integer("BENCH_POOL_USERS", 8000, 10)),
             ReadyRuns = Integer("BENCH_READY_RUNS", 3, 1),
             Growth = Environment.GetEnvironmentVariable("BENCH_GROWTH") is "1" or "true" or "yes",
             GrowthUsers = Integer("BENCH_GROWTH_USERS", 1_000_000, 1),

@@ -26,6 +26,7 @@ public sealed class BenchSuite(BenchSettings settings)
     private const string ApiScope = "api";
 
     private readonly List<string> _notes = [];
+    private readonly List<ServerWarmup> _warmups = [];
     private string _work = "";
     private Wrk _wrk = null!;
 
@@ -145,6 +146,7 @@ public sealed class BenchSuite(BenchSettings settings)
             Rows = rows,
             Growth = growth,
             Notes = _notes,
+            Warmups = _warmups,
         };
     }
 
@@ -464,23 +466,31 @@ public sealed class BenchSuite(BenchSettings settings)
 
     /// <summary>
     /// Brings a freshly started server to its steady state before any scenario. On one saturated core, .NET's tiered
-    /// compilation needs tens of seconds to recompile the hot paths at full optimisation (the background compiler
-    /// competes with the requests); a 5-second warm-up per scenario is not enough for that. So every request kind
-    /// runs in turn, with pauses in which the compiler has the core to itself, for <c>BENCH_SERVER_WARMUP</c> seconds.
+    /// compilation needs minutes to recompile IdP's hot paths at full optimisation (ReadyToRun code, then instrumented
+    /// tier 1, then tier 1, for tens of thousands of methods), and its background compiler competes with the requests
+    /// for the core; a 5-second warm-up per scenario is not enough for that. So every request kind runs in turn, with
+    /// pauses in which the compiler has the core to itself, for <c>BENCH_SERVER_WARMUP</c> seconds; then, for IdP,
+    /// round after round until the compiler thread used under 2% of a round (<c>BENCH_SERVER_WARMUP_MAX</c> at most).
     /// </summary>
     private async Task WarmUpServerAsync(PinnedProcess server, IReadOnlyList<WrkJob> jobs, SignInFlow? flow = null, UserPool? pool = null)
     {
-        var budget = server.Name == Servers.Idp ? settings.ServerWarmupSeconds : Math.Min(settings.ServerWarmupSeconds, 10);
+        var isIdp = server.Name == Servers.Idp;
+        var budget = isIdp ? settings.ServerWarmupSeconds : Math.Min(settings.ServerWarmupSeconds, 10);
         if (budget <= 0)
         {
             return;
         }
 
-        Say($"  {server.Name}: warming up for about {budget} s");
+        Say(isIdp
+            ? $"  {server.Name}: warming up for {budget} s, then until the JIT has settled ({settings.ServerWarmupMaxSeconds} s at most)"
+            : $"  {server.Name}: warming up for about {budget} s");
         var clock = Stopwatch.StartNew();
         var round = 0;
-        while (clock.Elapsed.TotalSeconds < budget)
+        var jitShare = double.NaN;
+        while (true)
         {
+            var jitBefore = server.TieredCompilationCpuSeconds();
+            var roundClock = Stopwatch.StartNew();
             round++;
             foreach (var job in jobs)
             {
@@ -489,11 +499,31 @@ public sealed class BenchSuite(BenchSettings settings)
 
             if (flow is not null && pool is not null)
             {
-                await ClosedLoop.RunAsync(settings.SignInConcurrency, TimeSpan.FromSeconds(2),
+                // The sign-in runs through far more code than any one wrk request: it gets the longest share.
+                await ClosedLoop.RunAsync(settings.SignInConcurrency, TimeSpan.FromSeconds(5),
                     async cancellationToken => await flow.RunAsync(await pool.TakeAsync(cancellationToken), cancellationToken));
             }
 
             await Task.Delay(TimeSpan.FromSeconds(3));
+            jitShare = (server.TieredCompilationCpuSeconds() - jitBefore) / roundClock.Elapsed.TotalSeconds;
+            var elapsed = clock.Elapsed.TotalSeconds;
+            if (elapsed >= budget && (!isIdp || jitShare < 0.02 || elapsed >= settings.ServerWarmupMaxSeconds))
+            {
+                break;
+            }
+        }
+
+        if (isIdp)
+        {
+            var settled = jitShare < 0.02;
+            _warmups.Add(new ServerWarmup(server.Name, clock.Elapsed.TotalSeconds, jitShare * 100, settled));
+            Say(string.Create(CultureInfo.InvariantCulture,
+                $"  {server.Name}: warmed up in {clock.Elapsed.TotalSeconds:F0} s; the JIT used {jitShare * 100:F1}% of the last round{(settled ? "" : " (not settled: raise BENCH_SERVER_WARMUP_MAX)")}"));
+            if (!settled)
+            {
+                _notes.Add(string.Create(CultureInfo.InvariantCulture,
+                    $"IdP's JIT had not settled after {clock.Elapsed.TotalSeconds:F0} s of warm-up ({jitShare * 100:F1}% of the core in the last round): its figures are below its steady state."));
+            }
         }
     }
 
@@ -513,7 +543,9 @@ public sealed class BenchSuite(BenchSettings settings)
 
         server.ResetPeak();
         await using var sampler = new MemorySampler(server);
+        var jit = JitWatch.Start(server);
         var result = await _wrk.RunAsync(job, settings.DurationSeconds, label);
+        var jitPercent = jit.Percent();
         var peak = Math.Max(await sampler.StopAsync(), server.PeakRssMb());
         await ProfileAsync(server, traits, seconds => _wrk.RunAsync(job, seconds, label + "-profiled"));
         var row = traits with
@@ -522,7 +554,7 @@ public sealed class BenchSuite(BenchSettings settings)
             ErrorDetail = result.Errors > 0
                 ? $"{result.StatusErrors} non-2xx, {result.SocketErrors} socket errors/timeouts{(result.FirstFailure is { } first ? "; first: " + first : "")}"
                 : null,
-            PeakRssMb = peak, Concurrency = job.Connections ?? settings.Connections,
+            PeakRssMb = peak, Concurrency = job.Connections ?? settings.Connections, JitCpuPercent = jitPercent,
         };
         Report(row);
         return row;
@@ -538,8 +570,10 @@ public sealed class BenchSuite(BenchSettings settings)
 
         server.ResetPeak();
         await using var sampler = new MemorySampler(server);
+        var jit = JitWatch.Start(server);
         var result = await ClosedLoop.RunAsync(settings.SignInConcurrency, TimeSpan.FromSeconds(settings.SignInDurationSeconds),
             async cancellationToken => await flow.RunAsync(await pool.TakeAsync(cancellationToken), cancellationToken));
+        var jitPercent = jit.Percent();
         var peak = Math.Max(await sampler.StopAsync(), server.PeakRssMb());
         await ProfileAsync(server, traits, seconds => ClosedLoop.RunAsync(settings.SignInConcurrency, TimeSpan.FromSeconds(seconds),
             async cancellationToken => await flow.RunAsync(await pool.TakeAsync(cancellationToken), cancellationToken)));
@@ -547,7 +581,7 @@ public sealed class BenchSuite(BenchSettings settings)
         {
             PerSecond = result.PerSecond, P50Ms = result.P50Ms, P99Ms = result.P99Ms, Completed = result.Completed, Errors = result.Failed,
             ErrorDetail = result.Failures.Count > 0 ? string.Join("; ", result.Failures.OrderByDescending(f => f.Value).Take(3).Select(f => $"{f.Value}× {f.Key}")) : null,
-            PeakRssMb = peak, Concurrency = settings.SignInConcurrency,
+            PeakRssMb = peak, Concurrency = settings.SignInConcurrency, JitCpuPercent = jitPercent,
         };
         Report(row);
         return row;
@@ -776,4 +810,14 @@ public sealed class BenchSuite(BenchSettings settings)
             $"{row.Errors} errors, peak RSS {row.PeakRssMb:F0} MiB{(row.ErrorDetail is null ? "" : " (" + row.ErrorDetail + ")")}"));
 
     public static void Say(string line) => Console.Error.WriteLine($"[{DateTime.Now:HH:mm:ss}] {line}");
+
+    /// <summary>The tiered compiler's share of the server's core over a measured run; null when the server is not .NET.</summary>
+    private readonly record struct JitWatch(PinnedProcess Server, double StartSeconds, Stopwatch Clock)
+    {
+        public static JitWatch Start(PinnedProcess server) => new(server, server.TieredCompilationCpuSeconds(), Stopwatch.StartNew());
+
+        public double? Percent() => Server.Name == Servers.Peer
+            ? null
+            : (Server.TieredCompilationCpuSeconds() - StartSeconds) / Clock.Elapsed.TotalSeconds * 100;
+    }
 }

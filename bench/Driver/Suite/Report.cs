@@ -60,6 +60,19 @@ public static class Report
             text.AppendLine(F($"- Growth database: {g.Users:N0} users (each with a TOTP authenticator), {g.Mappings:N0} mappings, {g.Clients:N0} clients; {g.SizeMb:F0} MiB; generated in {g.SeedSeconds:F0} s. Ready in {SuiteResult.Median(g.ReadyMs):F0} ms (median), idle RSS {g.IdleRssMb:F0} MiB."));
         }
 
+        if (r.Warmups.Count > 0)
+        {
+            text.AppendLine("- Warm-up after each start, until the JIT settled: " + string.Join("; ", r.Warmups.Select(w =>
+                F($"{w.Seconds:F0} s ({(w.Settled ? "settled" : "**not settled**")}: the tiered compiler used {w.LastRoundJitPercent:F1}% of the core in the last round)"))) + ".");
+        }
+
+        var watched = Ordered(r.Rows).Where(row => row.JitCpuPercent is not null).ToList();
+        if (watched.Count > 0)
+        {
+            text.AppendLine("- The tiered compiler's share of the server core during each measured run: " +
+                            string.Join(", ", watched.Select(row => F($"({row.Id}) {row.Server} {row.Database} {row.JitCpuPercent:F1}%"))) + ".");
+        }
+
         foreach (var note in r.Notes)
         {
             text.AppendLine("- Note: " + note);

@@ -48,7 +48,16 @@ public sealed record ScenarioResult
     public string SqliteSync { get; init; } = "—";
 
     public string Tls { get; init; } = "no";
+
+    /// <summary>
+    /// The share of the server's core that .NET's background tiered compiler used during the measured run, in percent
+    /// (<see cref="Hosting.PinnedProcess.TieredCompilationCpuSeconds"/>); near zero at steady state, null for the peer.
+    /// </summary>
+    public double? JitCpuPercent { get; init; }
 }
+
+/// <summary>How long one IdP start was warmed up, and the JIT's share of the core in the last warm-up round.</summary>
+public sealed record ServerWarmup(string Server, double Seconds, double LastRoundJitPercent, bool Settled);
 
 /// <summary>Everything one run measured; saved as bench/results/latest.json so the report can be redrawn.</summary>
 public sealed record SuiteResult
@@ -84,6 +93,9 @@ public sealed record SuiteResult
     public GrowthDatabase? Growth { get; init; }
 
     public List<string> Notes { get; init; } = [];
+
+    /// <summary>Each IdP start's warm-up, in order: the small database, then the growth database.</summary>
+    public List<ServerWarmup> Warmups { get; init; } = [];
 
     public double ReadyMedianMs => Median(ReadyMs);
 
