@@ -46,6 +46,35 @@ public sealed class SqliteConnectionSettingsTests
         }
     }
 
+    [Fact]
+    public async Task a_pooled_connection_opened_again_still_has_every_setting()
+    {
+        // The pragmas run once per native connection; Microsoft.Data.Sqlite's pool hands the same one out again.
+        using var idp = new SettingsFactory(IdpFactory.NewDataDirectory(), new Dictionary<string, string?> { ["Database:SqliteSynchronous"] = "Full" });
+        object? firstHandle = null;
+        for (var open = 1; open <= 3; open++)
+        {
+            await using var scope = idp.Services.CreateAsyncScope();
+            var db = scope.ServiceProvider.GetRequiredService<IdpDbContext>();
+            await db.Database.OpenConnectionAsync();
+            try
+            {
+                var handle = ((Microsoft.Data.Sqlite.SqliteConnection)db.Database.GetDbConnection()).Handle;
+                Assert.NotNull(handle);
+                firstHandle ??= handle;
+                Assert.Same(firstHandle, handle);
+                Assert.Equal("wal", await PragmaAsync(db, "journal_mode"));
+                Assert.Equal("2", await PragmaAsync(db, "synchronous"));
+                Assert.Equal("1", await PragmaAsync(db, "foreign_keys"));
+                Assert.Equal("30000", await PragmaAsync(db, "busy_timeout"));
+            }
+            finally
+            {
+                await db.Database.CloseConnectionAsync();
+            }
+        }
+    }
+
     private sealed class SettingsFactory(string dataDirectory, IDictionary<string, string?> settings) : IdpFactory(dataDirectory, settings);
 
     private static async Task<string?> PragmaAsync(IdpDbContext db, string name)
