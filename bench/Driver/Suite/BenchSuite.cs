@@ -544,17 +544,29 @@ public sealed class BenchSuite(BenchSettings settings)
         server.ResetPeak();
         await using var sampler = new MemorySampler(server);
         var jit = JitWatch.Start(server);
-        var result = await _wrk.RunAsync(job, settings.DurationSeconds, label);
+        // The rows the IdP/peer ratios come from, (a) and (b), are measured twice on every server, back to back, and
+        // the better run is kept: one noisy 20-second window (this is a shared virtual machine) must not decide a
+        // ratio in either direction. Errors count over both runs.
+        var runs = new List<WrkResult>();
+        for (var attempt = 1; attempt <= (traits.Id is "a" or "b" ? 2 : 1); attempt++)
+        {
+            runs.Add(await _wrk.RunAsync(job, settings.DurationSeconds, attempt == 1 ? label : $"{label}-{attempt}"));
+        }
+
         var jitPercent = jit.Percent();
         var peak = Math.Max(await sampler.StopAsync(), server.PeakRssMb());
         await ProfileAsync(server, traits, seconds => _wrk.RunAsync(job, seconds, label + "-profiled"));
+        var result = runs.MaxBy(run => run.PerSecond)!;
+        var errors = runs.Sum(run => run.Errors);
+        var failed = runs.FirstOrDefault(run => run.Errors > 0);
         var row = traits with
         {
-            PerSecond = result.PerSecond, P50Ms = result.P50Ms, P99Ms = result.P99Ms, Completed = result.Requests, Errors = result.Errors,
-            ErrorDetail = result.Errors > 0
-                ? $"{result.StatusErrors} non-2xx, {result.SocketErrors} socket errors/timeouts{(result.FirstFailure is { } first ? "; first: " + first : "")}"
+            PerSecond = result.PerSecond, P50Ms = result.P50Ms, P99Ms = result.P99Ms, Completed = result.Requests, Errors = errors,
+            ErrorDetail = failed is not null
+                ? $"{runs.Sum(run => run.StatusErrors)} non-2xx, {runs.Sum(run => run.SocketErrors)} socket errors/timeouts{(failed.FirstFailure is { } first ? "; first: " + first : "")}"
                 : null,
             PeakRssMb = peak, Concurrency = job.Connections ?? settings.Connections, JitCpuPercent = jitPercent,
+            RunsPerSecond = runs.Count > 1 ? [.. runs.Select(run => run.PerSecond)] : null,
         };
         Report(row);
         return row;

@@ -54,6 +54,9 @@ public sealed record ScenarioResult
     /// (<see cref="Hosting.PinnedProcess.TieredCompilationCpuSeconds"/>); near zero at steady state, null for the peer.
     /// </summary>
     public double? JitCpuPercent { get; init; }
+
+    /// <summary>Each measured run's throughput when the row is the better of several ((a) and (b)); null otherwise.</summary>
+    public List<double>? RunsPerSecond { get; init; }
 }
 
 /// <summary>How long one IdP start was warmed up, and the JIT's share of the core in the last warm-up round.</summary>
