@@ -544,11 +544,11 @@ public sealed class BenchSuite(BenchSettings settings)
         server.ResetPeak();
         await using var sampler = new MemorySampler(server);
         var jit = JitWatch.Start(server);
-        // The rows the IdP/peer ratios come from, (a) and (b), are measured twice on every server, back to back, and
-        // the better run is kept: one noisy 20-second window (this is a shared virtual machine) must not decide a
-        // ratio in either direction. Errors count over both runs.
+        // The rows the targets' ratios come from, (a) and (b) against the peer and (f) against (h), are measured twice
+        // on every server, back to back, and the better run is kept: one noisy 20-second window (this is a shared
+        // virtual machine) must not decide a ratio in either direction. Errors count over both runs.
         var runs = new List<WrkResult>();
-        for (var attempt = 1; attempt <= (traits.Id is "a" or "b" ? 2 : 1); attempt++)
+        for (var attempt = 1; attempt <= (traits.Id is "a" or "b" or "f" or "h" ? 2 : 1); attempt++)
         {
             runs.Add(await _wrk.RunAsync(job, settings.DurationSeconds, attempt == 1 ? label : $"{label}-{attempt}"));
         }
