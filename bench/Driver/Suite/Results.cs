@@ -67,7 +67,11 @@ public sealed record SuiteResult
 {
     public required MachineInfo Machine { get; init; }
 
+    /// <summary>The faster of <see cref="FloorRuns"/>, each floor on its own.</summary>
     public required Floors Floors { get; init; }
+
+    /// <summary>The floors as measured at the start of the run and again at its end.</summary>
+    public List<Floors> FloorRuns { get; init; } = [];
 
     public int DurationSeconds { get; init; }
 
