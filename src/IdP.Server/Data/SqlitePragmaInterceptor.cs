@@ -8,8 +8,8 @@ namespace IdP.Server.Data;
 
 /// <summary>
 /// Applies the per-connection SQLite pragmas IdP relies on. <c>journal_mode=WAL</c> is persistent in the file,
-/// but <c>synchronous</c>, <c>foreign_keys</c> and <c>busy_timeout</c> are per connection, so they are set every
-/// time one opens.
+/// but <c>synchronous</c>, <c>foreign_keys</c> and <c>busy_timeout</c> are per connection, so they are set on
+/// every native connection SQLite opens (see below for pooled ones).
 /// </summary>
 /// <remarks>
 /// <c>busy_timeout</c>: SQLite has one writer at a time. Without a busy timeout, a write that finds the database

@@ -60,7 +60,8 @@ internal sealed partial class MapperCallerAuthenticator(
         }
 
         var keys = await gatewayKeys.GetAsync(cancellationToken);
-        var verified = verifiedTokens.Find(token, keys) ?? await VerifyGatewayTokenAsync(token, keys, cancellationToken);
+        var cacheKey = VerifiedGatewayTokens.KeyFor(token);
+        var verified = verifiedTokens.Find(cacheKey, keys) ?? await VerifyGatewayTokenAsync(token, cacheKey, keys, cancellationToken);
         if (verified is null)
         {
             return null;
@@ -78,7 +79,8 @@ internal sealed partial class MapperCallerAuthenticator(
     }
 
     /// <summary>Signature, algorithm, issuer and lifetime, in full; a token that passes is remembered.</summary>
-    private async Task<VerifiedGatewayTokens.Verified?> VerifyGatewayTokenAsync(string token, IReadOnlyList<SecurityKey> keys, CancellationToken cancellationToken)
+    private async Task<VerifiedGatewayTokens.Verified?> VerifyGatewayTokenAsync(
+        string token, VerifiedGatewayTokens.Key cacheKey, IReadOnlyList<SecurityKey> keys, CancellationToken cancellationToken)
     {
         var result = await ValidateGatewayTokenAsync(token, keys);
         if (result.Exception is SecurityTokenSignatureKeyNotFoundException && KidOf(token) is { } kid && keys.All(k => k.KeyId != kid))
@@ -100,7 +102,7 @@ internal sealed partial class MapperCallerAuthenticator(
             jwt.ValidFrom == DateTime.MinValue ? DateTimeOffset.MinValue : new DateTimeOffset(jwt.ValidFrom, TimeSpan.Zero),
             new DateTimeOffset(jwt.ValidTo, TimeSpan.Zero),
             keys);
-        verifiedTokens.Remember(token, verified);
+        verifiedTokens.Remember(cacheKey, verified);
         return verified;
     }
 

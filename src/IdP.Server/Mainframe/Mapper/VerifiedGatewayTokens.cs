@@ -21,9 +21,12 @@ internal sealed class VerifiedGatewayTokens(IMemoryCache cache, IOptions<MapperO
 {
     public sealed record Verified(string Subject, DateTimeOffset NotBefore, DateTimeOffset Expires, IReadOnlyList<SecurityKey> Keys);
 
-    public Verified? Find(string token, IReadOnlyList<SecurityKey> currentKeys)
+    /// <summary>The cache key of a token: the SHA-256 digest of its exact text, computed once per request.</summary>
+    public static Key KeyFor(string token) => new(Convert.ToBase64String(SHA256.HashData(Encoding.UTF8.GetBytes(token))));
+
+    public Verified? Find(Key key, IReadOnlyList<SecurityKey> currentKeys)
     {
-        if (options.Value.CacheDuration <= TimeSpan.Zero || !cache.TryGetValue(new Key(Digest(token)), out Verified? verified) || verified is null)
+        if (options.Value.CacheDuration <= TimeSpan.Zero || !cache.TryGetValue(key, out Verified? verified) || verified is null)
         {
             return null;
         }
@@ -32,17 +35,15 @@ internal sealed class VerifiedGatewayTokens(IMemoryCache cache, IOptions<MapperO
         return ReferenceEquals(verified.Keys, currentKeys) && verified.NotBefore <= now && now < verified.Expires ? verified : null;
     }
 
-    public void Remember(string token, Verified verified)
+    public void Remember(Key key, Verified verified)
     {
         var remainingLifetime = verified.Expires - time.GetUtcNow();
         var keep = remainingLifetime < options.Value.CacheDuration ? remainingLifetime : options.Value.CacheDuration;
         if (keep > TimeSpan.Zero)
         {
-            cache.Set(new Key(Digest(token)), verified, new MemoryCacheEntryOptions { AbsoluteExpirationRelativeToNow = keep, Size = 1 });
+            cache.Set(key, verified, new MemoryCacheEntryOptions { AbsoluteExpirationRelativeToNow = keep, Size = 1 });
         }
     }
 
-    private static string Digest(string token) => Convert.ToBase64String(SHA256.HashData(Encoding.UTF8.GetBytes(token)));
-
-    private sealed record Key(string TokenDigest);
+    public sealed record Key(string TokenDigest);
 }

@@ -59,16 +59,13 @@ public sealed class GatewayKeyServer : IAsyncDisposable
         var rsa = JsonWebKeyConverter.ConvertFromRSASecurityKey(new RsaSecurityKey(_rsa.ExportParameters(false)) { KeyId = RsaKey.KeyId });
         var ec = JsonWebKeyConverter.ConvertFromECDsaSecurityKey(new ECDsaSecurityKey(ECDsa.Create(_ec.ExportParameters(false))) { KeyId = EcKey.KeyId });
         rsa.Use = ec.Use = "sig";
-        return System.Text.Json.JsonSerializer.Serialize(new
+        var keys = new List<object> { new { kty = rsa.Kty, kid = rsa.Kid, use = rsa.Use, n = rsa.N, e = rsa.E } };
+        if (PublishesEcKey)
         {
-            keys = PublishesEcKey
-                ? new object[]
-                {
-                    new { kty = rsa.Kty, kid = rsa.Kid, use = rsa.Use, n = rsa.N, e = rsa.E },
-                    new { kty = ec.Kty, kid = ec.Kid, use = ec.Use, crv = ec.Crv, x = ec.X, y = ec.Y },
-                }
-                : new object[] { new { kty = rsa.Kty, kid = rsa.Kid, use = rsa.Use, n = rsa.N, e = rsa.E } },
-        });
+            keys.Add(new { kty = ec.Kty, kid = ec.Kid, use = ec.Use, crv = ec.Crv, x = ec.X, y = ec.Y });
+        }
+
+        return System.Text.Json.JsonSerializer.Serialize(new { keys });
     }
 
     /// <summary>
