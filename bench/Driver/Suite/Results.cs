@@ -55,7 +55,7 @@ public sealed record ScenarioResult
     /// </summary>
     public double? JitCpuPercent { get; init; }
 
-    /// <summary>Each measured run's throughput when the row is the better of several ((a) and (b)); null otherwise.</summary>
+    /// <summary>Each measured run's throughput when the row is the better of several ((a), (b), (f), (h)); null otherwise.</summary>
     public List<double>? RunsPerSecond { get; init; }
 }
 
