@@ -6,6 +6,7 @@ using IdP.Server.Keys;
 using IdP.Server.Observability;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Primitives;
+using Microsoft.Net.Http.Headers;
 using OpenIddict.Abstractions;
 using OpenIddict.Server;
 using OpenIddict.Server.AspNetCore;
@@ -47,7 +48,11 @@ internal sealed class ClientCredentialsFastPath(
     {
         var request = context.Request;
         if (!HttpMethods.IsPost(request.Method) || !request.Path.Equals(Path, StringComparison.Ordinal) || request.QueryString.HasValue
-            || !request.HasFormContentType
+            // RFC 6749 §3.2: the form encoding, not multipart (which OpenIddict refuses).
+            || !MediaTypeHeaderValue.TryParse(request.ContentType, out var contentType)
+            || !contentType.MediaType.Equals("application/x-www-form-urlencoded", StringComparison.OrdinalIgnoreCase)
+            // RFC 8705 mutual TLS is OpenIddict's too.
+            || context.Connection.ClientCertificate is not null
             // RFC 9449 DPoP, or anything else asking for more than a bearer token, is OpenIddict's to answer.
             || request.Headers.ContainsKey("DPoP")
             || (!request.IsHttps && !aspNetCore.CurrentValue.DisableTransportSecurityRequirement)
@@ -73,9 +78,16 @@ internal sealed class ClientCredentialsFastPath(
         if (application is null
             || !await applications.HasClientTypeAsync(application, ClientTypes.Confidential, context.RequestAborted)
             || !await applications.ValidateClientSecretAsync(application, secret, context.RequestAborted)
-            || !await applications.HasPermissionAsync(application, Permissions.Endpoints.Token, context.RequestAborted)
-            || !await applications.HasPermissionAsync(application, Permissions.GrantTypes.ClientCredentials, context.RequestAborted)
+            // A per-client access token lifetime is OpenIddict's to apply.
             || (await applications.GetSettingsAsync(application, context.RequestAborted)).ContainsKey(Settings.TokenLifetimes.AccessToken))
+        {
+            return false;
+        }
+
+        // What HasPermissionAsync checks, read once.
+        var permissions = await applications.GetPermissionsAsync(application, context.RequestAborted);
+        if (!permissions.Contains(Permissions.Endpoints.Token, StringComparer.Ordinal)
+            || !permissions.Contains(Permissions.GrantTypes.ClientCredentials, StringComparer.Ordinal))
         {
             return false;
         }
@@ -83,7 +95,7 @@ internal sealed class ClientCredentialsFastPath(
         var scopeManager = services.GetRequiredService<IOpenIddictScopeManager>();
         foreach (var scope in scopes)
         {
-            if (!await applications.HasPermissionAsync(application, Permissions.Prefixes.Scope + scope, context.RequestAborted)
+            if (!permissions.Contains(Permissions.Prefixes.Scope + scope, StringComparer.Ordinal)
                 || (!options.Scopes.Contains(scope) && await scopeManager.FindByNameAsync(scope, context.RequestAborted) is null))
             {
                 return false;

@@ -156,6 +156,23 @@ public sealed class ClientCredentialsFastPathTests : IDisposable
     }
 
     [Fact]
+    public async Task a_multipart_form_is_left_to_openiddict_which_refuses_it()
+    {
+        var secret = await SeedAsync(_fast);
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/connect/token")
+        {
+            Content = new MultipartFormDataContent { { new StringContent("client_credentials"), "grant_type" } },
+        };
+        request.Headers.Authorization = new("Basic", Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes("batch-service:" + secret)));
+
+        var response = await TokenResponse.ReadAsync(await _fast.CreateClient().SendAsync(request));
+
+        Assert.Equal(400, response.Status);
+        Assert.Equal(Errors.InvalidRequest, response.Error);
+        Assert.Equal(1, _fast.TokenRequestsSeenByOpenIddict);
+    }
+
+    [Fact]
     public async Task a_client_whose_grant_is_withdrawn_is_refused_by_openiddict_at_once()
     {
         var secret = await SeedAsync(_fast);
@@ -198,11 +215,14 @@ public sealed class ClientCredentialsFastPathTests : IDisposable
         {
             base.ConfigureWebHost(builder);
             builder.ConfigureServices(services => services.AddOpenIddict().AddServer(options =>
-                options.AddEventHandler<ExtractTokenRequestContext>(handler => handler.UseInlineHandler(_ =>
-                {
-                    Interlocked.Increment(ref _count);
-                    return ValueTask.CompletedTask;
-                }))));
+                options.AddEventHandler<ExtractTokenRequestContext>(handler => handler
+                    .UseInlineHandler(_ =>
+                    {
+                        Interlocked.Increment(ref _count);
+                        return ValueTask.CompletedTask;
+                    })
+                    // First, before OpenIddict's own handlers can reject the request.
+                    .SetOrder(int.MinValue))));
         }
     }
 }
