@@ -34,11 +34,21 @@ public static class ObservabilityServiceCollectionExtensions
         // A value that is not a boolean counts as off here; binding the options then stops start-up with its name.
         var metricsEnabled = bool.TryParse(configuration[$"{MetricsOptions.SectionName}:{nameof(MetricsOptions.Enabled)}"], out var metricsOn) && metricsOn;
         var tracingEnabled = bool.TryParse(configuration[$"{TracingOptions.SectionName}:{nameof(TracingOptions.Enabled)}"], out var tracingOn) && tracingOn;
-        if (!metricsEnabled && !tracingEnabled)
+        if (metricsEnabled || tracingEnabled)
         {
-            return services;
+            AddOpenTelemetry(services, metricsEnabled, tracingEnabled);
         }
 
+        return services;
+    }
+
+    /// <summary>
+    /// Apart from <see cref="AddIdpObservability"/> so that a server with both off never loads OpenTelemetry's
+    /// assemblies: the runtime loads them for the method that names their types.
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static void AddOpenTelemetry(IServiceCollection services, bool metricsEnabled, bool tracingEnabled)
+    {
         var telemetry = services.AddOpenTelemetry().ConfigureResource(resource => resource.AddService(ServiceName));
         if (metricsEnabled)
         {
@@ -80,8 +90,6 @@ public static class ObservabilityServiceCollectionExtensions
                 .AddSource("System.Net.Http")
                 .AddOtlpExporter());
         }
-
-        return services;
     }
 
     /// <summary>
