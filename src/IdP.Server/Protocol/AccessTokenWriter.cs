@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using System.Security.Cryptography;
 using IdP.Server.Keys;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;
@@ -56,7 +57,7 @@ internal sealed class AccessTokenWriter(SigningKeyRing keys, IOptionsMonitor<Ope
             claims[Claims.Scope] = string.Join(' ', scopes);
         }
 
-        claims[Claims.JwtId] = Guid.NewGuid().ToString();
+        claims[Claims.JwtId] = NewTokenId();
         claims[Claims.Private.Presenter] = clientId;
         claims[Claims.ClientId] = clientId;
 
@@ -71,5 +72,18 @@ internal sealed class AccessTokenWriter(SigningKeyRing keys, IOptionsMonitor<Ope
         });
         lifetime = configured;
         return true;
+    }
+
+    /// <summary>
+    /// 122 random bits in a GUID's shape, like OpenIddict's token IDs, from OpenSSL's generator: Guid.NewGuid reads
+    /// the kernel's, one system call per token.
+    /// </summary>
+    private static string NewTokenId()
+    {
+        Span<byte> bytes = stackalloc byte[16];
+        RandomNumberGenerator.Fill(bytes);
+        bytes[7] = (byte)((bytes[7] & 0x0F) | 0x40); // version 4 (RFC 9562 §5.4), in Guid's little-endian layout
+        bytes[8] = (byte)((bytes[8] & 0x3F) | 0x80); // variant
+        return new Guid(bytes).ToString();
     }
 }

@@ -105,7 +105,7 @@ internal sealed class ClientCredentialsFastPath(
         // The same principal the passthrough token endpoint builds (TokenEndpoint), so the same claims.
         var principal = await services.GetRequiredService<UserPrincipalFactory>().CreateForClientAsync(
             clientId, await applications.GetDisplayNameAsync(application, context.RequestAborted), scopes, context.RequestAborted);
-        if (writer.TryWrite(principal, clientId, out var token, out var lifetime) is false)
+        if (!writer.TryWrite(principal, clientId, out var token, out var lifetime))
         {
             return false;
         }
