@@ -31,6 +31,7 @@ internal sealed class ClientCredentialsFastPath(
     RequestDelegate next,
     IOptionsMonitor<OpenIddictServerOptions> server,
     IOptionsMonitor<OpenIddictServerAspNetCoreOptions> aspNetCore,
+    IOptions<TokenOptions> tokens,
     AccessTokenWriter writer,
     IdpMetrics metrics)
 {
@@ -38,7 +39,7 @@ internal sealed class ClientCredentialsFastPath(
 
     public async Task InvokeAsync(HttpContext context)
     {
-        if (!await TryAnswerAsync(context))
+        if (!tokens.Value.FastClientCredentials || !await TryAnswerAsync(context))
         {
             await next(context);
         }
@@ -205,8 +206,10 @@ internal sealed class ClientCredentialsFastPath(
 public static class ClientCredentialsFastPathExtensions
 {
     /// <summary>After the rate limits (which still count every grant), before OpenIddict sees the request.</summary>
+    /// <remarks>
+    /// <c>Tokens:FastClientCredentials</c> is read per request, not here: the pipeline is built before the settings
+    /// are validated at start, and an invalid <c>Tokens</c> section must stop the server with its message, not a crash.
+    /// </remarks>
     public static IApplicationBuilder UseIdpClientCredentialsFastPath(this IApplicationBuilder app)
-        => app.ApplicationServices.GetRequiredService<IOptions<TokenOptions>>().Value.FastClientCredentials
-            ? app.UseMiddleware<ClientCredentialsFastPath>()
-            : app;
+        => app.UseMiddleware<ClientCredentialsFastPath>();
 }
