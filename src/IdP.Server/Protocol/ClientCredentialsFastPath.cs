@@ -72,9 +72,10 @@ internal sealed class ClientCredentialsFastPath(
         var applications = services.GetRequiredService<IOpenIddictApplicationManager>();
         var options = server.CurrentValue;
 
-        // The checks OpenIddict's token endpoint makes for this grant, in its order: client type (RFC 6749 §4.4: a
-        // confidential client), secret (§2.3.1, constant time in IdpApplicationManager), endpoint and grant-type
-        // permissions, scopes that exist, and a permission for each scope. Any failure is left for OpenIddict to answer.
+        // The checks OpenIddict's token endpoint makes for this grant: client type (RFC 6749 §4.4: a confidential
+        // client), secret (§2.3.1, constant time in IdpApplicationManager), endpoint and grant-type permissions, scopes
+        // that exist, and a permission for each scope. Any failure is left for OpenIddict to answer, so the order in
+        // which they are made here changes no answer.
         var application = await applications.FindByClientIdAsync(clientId, context.RequestAborted);
         if (application is null
             || !await applications.HasClientTypeAsync(application, ClientTypes.Confidential, context.RequestAborted)

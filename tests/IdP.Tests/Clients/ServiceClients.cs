@@ -1,5 +1,6 @@
 using IdP.Server.Administration;
 using IdP.Server.Data;
+using IdP.Server.Mainframe;
 using IdP.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -39,6 +40,17 @@ internal static class ServiceClients
             await applications.PopulateAsync(descriptor, application);
             descriptor.Permissions.Remove(Permissions.GrantTypes.ClientCredentials);
             await applications.UpdateAsync(application, descriptor);
+            return true;
+        });
+
+    /// <summary>Maps a client to a mainframe user ID in <paramref name="registry"/>, as `idp mappings add` would.</summary>
+    public static Task MapToMainframeUserAsync(IdpFactory idp, string clientId, string registry, string userId)
+        => idp.AdministerAsync(async services =>
+        {
+            var db = services.GetRequiredService<IdpDbContext>();
+            db.IdentityMappings.Add(new IdentityMapping { DistributedId = clientId, Registry = registry, MainframeUserId = userId, Kind = IdentityMapping.ClientKind });
+            await db.SaveChangesAsync();
+            await MappingChanges.BumpAsync(db);
             return true;
         });
 

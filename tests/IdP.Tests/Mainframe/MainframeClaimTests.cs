@@ -1,8 +1,7 @@
 using IdP.Server.Administration;
-using IdP.Server.Data;
 using IdP.Server.Mainframe;
+using IdP.Tests.Clients;
 using IdP.Tests.Infrastructure;
-using Microsoft.Extensions.DependencyInjection;
 using static OpenIddict.Abstractions.OpenIddictConstants;
 
 namespace IdP.Tests.Mainframe;
@@ -21,14 +20,7 @@ public sealed class MainframeClaimTests : IDisposable
         var secret = (await _idp.CreateClientAsync(new ClientSpec(clientId, ClientKind.Confidential, [GrantTypes.ClientCredentials], [], [], [MainframeOptions.Scope])))!;
         if (mappedTo is not null)
         {
-            await _idp.AdministerAsync(async s =>
-            {
-                var db = s.GetRequiredService<IdpDbContext>();
-                db.IdentityMappings.Add(new IdentityMapping { DistributedId = clientId, Registry = Registry, MainframeUserId = mappedTo, Kind = IdentityMapping.ClientKind });
-                await db.SaveChangesAsync();
-                await MappingChanges.BumpAsync(db);
-                return true;
-            });
+            await ServiceClients.MapToMainframeUserAsync(_idp, clientId, Registry, mappedTo);
         }
 
         return secret;

@@ -1,6 +1,5 @@
 using System.Text.Json;
 using IdP.Server.Administration;
-using IdP.Server.Data;
 using IdP.Server.Mainframe;
 using IdP.Tests.Clients;
 using IdP.Tests.Infrastructure;
@@ -31,14 +30,7 @@ public sealed class ClientCredentialsFastPathTests : IDisposable
         await ServiceClients.AddScopeAsync(idp, "reports", "report-api");
         var secret = (await idp.CreateClientAsync(new ClientSpec("batch-service", ClientKind.Confidential,
             [GrantTypes.ClientCredentials], [], [], ["zowe", "reports", MainframeOptions.Scope])))!;
-        await idp.AdministerAsync(async services =>
-        {
-            var db = services.GetRequiredService<IdpDbContext>();
-            db.IdentityMappings.Add(new IdentityMapping { DistributedId = "batch-service", Registry = Registry, MainframeUserId = "BATCH01", Kind = IdentityMapping.ClientKind });
-            await db.SaveChangesAsync();
-            await MappingChanges.BumpAsync(db);
-            return true;
-        });
+        await ServiceClients.MapToMainframeUserAsync(idp, "batch-service", Registry, "BATCH01");
         return secret;
     }
 
@@ -49,7 +41,7 @@ public sealed class ClientCredentialsFastPathTests : IDisposable
         {
             Content = new FormUrlEncodedContent([KeyValuePair.Create("grant_type", "client_credentials"), KeyValuePair.Create("scope", scope)]),
         };
-        request.Headers.Authorization = new("Basic", Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes("batch-service:" + secret)));
+        request.Headers.Authorization = BasicCredentials(secret);
         var raw = await http.SendAsync(request);
         return (await TokenResponse.ReadAsync(raw), raw);
     }
@@ -163,7 +155,7 @@ public sealed class ClientCredentialsFastPathTests : IDisposable
         {
             Content = new MultipartFormDataContent { { new StringContent("client_credentials"), "grant_type" } },
         };
-        request.Headers.Authorization = new("Basic", Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes("batch-service:" + secret)));
+        request.Headers.Authorization = BasicCredentials(secret);
 
         var response = await TokenResponse.ReadAsync(await _fast.CreateClient().SendAsync(request));
 
@@ -185,6 +177,10 @@ public sealed class ClientCredentialsFastPathTests : IDisposable
         Assert.Equal(Errors.UnauthorizedClient, refused.Error);
         Assert.Equal(1, _fast.TokenRequestsSeenByOpenIddict);
     }
+
+    /// <summary>RFC 6749 §2.3.1 client_secret_basic for the seeded client (its ID and generated secret need no form-encoding).</summary>
+    private static System.Net.Http.Headers.AuthenticationHeaderValue BasicCredentials(string secret)
+        => new("Basic", Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes("batch-service:" + secret)));
 
     private static string[] Members(JsonElement json) => [.. json.EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal)];
 
