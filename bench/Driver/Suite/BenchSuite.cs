@@ -558,6 +558,7 @@ public sealed class BenchSuite(BenchSettings settings)
         }
 
         var jitPercent = jit.Percent();
+        var cpuPercent = jit.CpuPercent();
         var peak = Math.Max(await sampler.StopAsync(), server.PeakRssMb());
         await ProfileAsync(server, traits, seconds => _wrk.RunAsync(job, seconds, label + "-profiled"));
         var result = runs.MaxBy(run => run.PerSecond)!;
@@ -569,7 +570,7 @@ public sealed class BenchSuite(BenchSettings settings)
             ErrorDetail = failed is not null
                 ? $"{runs.Sum(run => run.StatusErrors)} non-2xx, {runs.Sum(run => run.SocketErrors)} socket errors/timeouts{(failed.FirstFailure is { } first ? "; first: " + first : "")}"
                 : null,
-            PeakRssMb = peak, Concurrency = job.Connections ?? settings.Connections, JitCpuPercent = jitPercent,
+            PeakRssMb = peak, Concurrency = job.Connections ?? settings.Connections, JitCpuPercent = jitPercent, ServerCpuPercent = cpuPercent,
             RunsPerSecond = runs.Count > 1 ? [.. runs.Select(run => run.PerSecond)] : null,
         };
         Report(row);
@@ -590,6 +591,7 @@ public sealed class BenchSuite(BenchSettings settings)
         var result = await ClosedLoop.RunAsync(settings.SignInConcurrency, TimeSpan.FromSeconds(settings.SignInDurationSeconds),
             async cancellationToken => await flow.RunAsync(await pool.TakeAsync(cancellationToken), cancellationToken));
         var jitPercent = jit.Percent();
+        var cpuPercent = jit.CpuPercent();
         var peak = Math.Max(await sampler.StopAsync(), server.PeakRssMb());
         await ProfileAsync(server, traits, seconds => ClosedLoop.RunAsync(settings.SignInConcurrency, TimeSpan.FromSeconds(seconds),
             async cancellationToken => await flow.RunAsync(await pool.TakeAsync(cancellationToken), cancellationToken)));
@@ -597,7 +599,7 @@ public sealed class BenchSuite(BenchSettings settings)
         {
             PerSecond = result.PerSecond, P50Ms = result.P50Ms, P99Ms = result.P99Ms, Completed = result.Completed, Errors = result.Failed,
             ErrorDetail = result.Failures.Count > 0 ? string.Join("; ", result.Failures.OrderByDescending(f => f.Value).Take(3).Select(f => $"{f.Value}× {f.Key}")) : null,
-            PeakRssMb = peak, Concurrency = settings.SignInConcurrency, JitCpuPercent = jitPercent,
+            PeakRssMb = peak, Concurrency = settings.SignInConcurrency, JitCpuPercent = jitPercent, ServerCpuPercent = cpuPercent,
         };
         Report(row);
         return row;
@@ -830,13 +832,19 @@ public sealed class BenchSuite(BenchSettings settings)
 
     public static void Say(string line) => Console.Error.WriteLine($"[{DateTime.Now:HH:mm:ss}] {line}");
 
-    /// <summary>The tiered compiler's share of the server's core over a measured run; null when the server is not .NET.</summary>
-    private readonly record struct JitWatch(PinnedProcess Server, double StartSeconds, Stopwatch Clock)
+    /// <summary>
+    /// The server's use of its core over a measured run: all its threads, and the tiered compiler's share (null when
+    /// the server is not .NET).
+    /// </summary>
+    private readonly record struct JitWatch(PinnedProcess Server, double StartSeconds, double StartCpuSeconds, Stopwatch Clock)
     {
-        public static JitWatch Start(PinnedProcess server) => new(server, server.TieredCompilationCpuSeconds(), Stopwatch.StartNew());
+        public static JitWatch Start(PinnedProcess server)
+            => new(server, server.TieredCompilationCpuSeconds(), server.CpuSeconds(), Stopwatch.StartNew());
 
         public double? Percent() => Server.Name == Servers.Peer
             ? null
             : (Server.TieredCompilationCpuSeconds() - StartSeconds) / Clock.Elapsed.TotalSeconds * 100;
+
+        public double CpuPercent() => (Server.CpuSeconds() - StartCpuSeconds) / Clock.Elapsed.TotalSeconds * 100;
     }
 }

@@ -55,6 +55,12 @@ public sealed record ScenarioResult
     /// </summary>
     public double? JitCpuPercent { get; init; }
 
+    /// <summary>
+    /// The server's use of its core over the measured run(s), all threads, in percent: under 100 means the server
+    /// waited for something rather than worked (<see cref="Hosting.PinnedProcess.CpuSeconds"/>).
+    /// </summary>
+    public double? ServerCpuPercent { get; init; }
+
     /// <summary>Each measured run's throughput when the row is the better of several ((a), (b), (f), (h)); null otherwise.</summary>
     public List<double>? RunsPerSecond { get; init; }
 }

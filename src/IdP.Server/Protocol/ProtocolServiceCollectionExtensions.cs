@@ -70,6 +70,12 @@ public static class ProtocolServiceCollectionExtensions
                 // IdP shows no account picker, so prompt=select_account is not advertised or accepted.
                 options.Configure(server => server.PromptValues.Remove(PromptValues.SelectAccount));
 
+                // A repeated parameter is refused instead of being read as missing (RFC 6749 §3.1).
+                foreach (var descriptor in RepeatedParameterRejection.Descriptors)
+                {
+                    options.AddEventHandler(descriptor);
+                }
+
                 // Client-credentials access tokens are not stored (see ClientCredentialsTokenStorage).
                 options.AddEventHandler(ClientCredentialsTokenStorage.Descriptor);
 

@@ -47,6 +47,15 @@ internal sealed class TokenEndpoint(
 
         if (request.IsClientCredentialsGrantType())
         {
+            // No user is behind this grant. OpenID Connect Core §2: an ID token is about an end-user (and OpenIddict
+            // asks no permission for openid); RFC 6749 §4.4.3: no refresh token. Refused, as Duende IdentityServer
+            // does, rather than issuing an ID token whose subject is a client.
+            if (request.HasScope(Scopes.OpenId) || request.HasScope(Scopes.OfflineAccess))
+            {
+                return ProtocolResults.Forbid(Errors.InvalidScope,
+                    "The openid and offline_access scopes need a signed-in user; a client-credentials grant cannot request them.");
+            }
+
             var application = await applications.FindByClientIdAsync(request.ClientId!, context.RequestAborted)
                 ?? throw new InvalidOperationException("OpenIddict authenticated a client that does not exist.");
             var principal = await principals.CreateForClientAsync(

@@ -115,8 +115,8 @@ public sealed class ClientCredentialsFastPathTests : IDisposable
         { "a scope that does not exist", "scope=nope", 400, Errors.InvalidScope },
         { "a scope the client was not given", "scope=profile", 400, null },
         { "a parameter the fast path does not know", "scope=zowe&resource=https%3A%2F%2Fapi.example", 400, null },
-        { "a repeated parameter", "scope=zowe&scope=reports", null, null },
-        { "openid, which means nothing without a user", "scope=openid", null, null },
+        { "a repeated parameter", "scope=zowe&scope=reports", 400, Errors.InvalidRequest },
+        { "openid, which means nothing without a user", "scope=openid", 400, null },
     };
 
     [Theory]

@@ -86,4 +86,29 @@ public sealed class ClientCredentialsTests(IdpFactory idp) : IClassFixture<IdpFa
         Assert.NotNull(response.Error);
         Assert.Null(response.AccessToken);
     }
+
+    [Theory]
+    [InlineData(Scopes.OpenId)]
+    [InlineData(Scopes.OfflineAccess)]
+    [InlineData("zowe offline_access")]
+    public async Task openid_and_offline_access_are_refused_even_when_the_client_holds_them(string scope)
+    {
+        // A client allowed these scopes for a user flow asks for them with no user behind the grant.
+        var secret = await idp.OnceAsync("hybrid-service", async () =>
+        {
+            await SeedAsync();
+            return (await idp.CreateClientAsync(new ClientSpec("hybrid-service", ClientKind.Confidential,
+                [GrantTypes.ClientCredentials, GrantTypes.AuthorizationCode, GrantTypes.RefreshToken], [OidcClient.DefaultRedirectUri], [],
+                ["zowe", Scopes.OpenId, Scopes.OfflineAccess])))!;
+        });
+
+        var response = await new OidcClient(idp.CreateClient(), "hybrid-service", secret).ClientCredentialsAsync(scope);
+
+        // RFC 6749 §4.4.3: no refresh token for this grant; OpenID Connect Core §2: an ID token is about an end-user.
+        Assert.Equal(400, response.Status);
+        Assert.Equal(Errors.InvalidScope, response.Error);
+        Assert.Null(response.AccessToken);
+        Assert.Null(response.RefreshToken);
+        Assert.False(response.Json.TryGetProperty("id_token", out _));
+    }
 }
