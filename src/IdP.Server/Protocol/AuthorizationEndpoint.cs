@@ -75,13 +75,15 @@ internal sealed class AuthorizationEndpoint(
             return Results.Challenge(new AuthenticationProperties { RedirectUri = returnUrl }, [IdentityConstants.ApplicationScheme]);
         }
 
+        // Signed in from here on: mustAuthenticate is true whenever there is no user.
+        var signedIn = user!;
         var application = await applications.FindByClientIdAsync(request.ClientId!)
             ?? throw new InvalidOperationException("OpenIddict validated a client that does not exist.");
         var applicationId = await applications.GetIdAsync(application);
         var scopes = request.GetScopes();
 
         // Issue 3: the session must have reached the level the client, the audience and acr_values demand.
-        var required = await requirements.RequiredLevelAsync(application, request.GetScopes(), user!, request.AcrValues, context.RequestAborted);
+        var required = await requirements.RequiredLevelAsync(application, request.GetScopes(), signedIn, request.AcrValues, context.RequestAborted);
         if (AuthenticationLevels.Rank(MfaSignIn.LevelOf(session.Principal!)) < AuthenticationLevels.Rank(required))
         {
             if (request.HasPromptValue(PromptValues.None))
@@ -94,8 +96,10 @@ internal sealed class AuthorizationEndpoint(
                                     "&returnUrl=" + Uri.EscapeDataString(BuildReturnUrl(context, except: [])));
         }
 
-        var consented = await HasConsentedAsync(user!.Id, applicationId!, scopes);
-        switch (await applications.GetConsentTypeAsync(application))
+        // An implicit-consent client (the usual first-party application) needs no look-up of a stored consent.
+        var consentType = await applications.GetConsentTypeAsync(application);
+        var consented = consentType != ConsentTypes.Implicit && await HasConsentedAsync(signedIn.Id, applicationId!, scopes);
+        switch (consentType)
         {
             case ConsentTypes.External when !consented:
                 return ProtocolResults.Forbid(Errors.ConsentRequired, "An administrator has not authorized this application for you.");
@@ -103,7 +107,7 @@ internal sealed class AuthorizationEndpoint(
             case ConsentTypes.Implicit:
             case ConsentTypes.External:
             case ConsentTypes.Explicit when consented && !request.HasPromptValue(PromptValues.Consent):
-                return await SignInAsync(user, scopes, session.Principal!);
+                return await SignInAsync(signedIn, scopes, session.Principal!);
 
             case ConsentTypes.Explicit or ConsentTypes.Systematic when request.HasPromptValue(PromptValues.None):
                 return ProtocolResults.Forbid(Errors.ConsentRequired, "The user must consent to this application.");
@@ -118,9 +122,9 @@ internal sealed class AuthorizationEndpoint(
                 return ProtocolResults.Forbid(Errors.AccessDenied, "The user denied the request.");
             }
 
-            var principal = await principals.CreateForUserAsync(user, scopes, authenticatedAt!.Value, SignInSession.GetMethods(session.Principal!));
-            await authorizations.CreateAsync(principal, user.Id, applicationId!, AuthorizationTypes.Permanent, scopes);
-            return await SignInAsync(user, scopes, session.Principal!);
+            var principal = await principals.CreateForUserAsync(signedIn, scopes, authenticatedAt!.Value, SignInSession.GetMethods(session.Principal!));
+            await authorizations.CreateAsync(principal, signedIn.Id, applicationId!, AuthorizationTypes.Permanent, scopes);
+            return await SignInAsync(signedIn, scopes, session.Principal!);
         }
 
         return Results.Redirect("/connect/consent?returnUrl=" + Uri.EscapeDataString(BuildReturnUrl(context, except: [])));

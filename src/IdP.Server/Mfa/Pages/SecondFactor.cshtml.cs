@@ -68,9 +68,6 @@ public sealed class SecondFactorModel(MfaSignIn mfa, TotpAuthenticatorService to
             return Page();
         }
 
-        var inventory = await factors.GetAsync(pending.User);
-        HasAuthenticator = inventory.Authenticators.Count > 0;
-        HasPasskeys = inventory.Passkeys.Count > 0;
         var result = await totp.VerifyAsync(pending.User, Code);
         await audit.WriteAsync(AuditTypes.TotpSignIn, result.Succeeded ? AuditLog.Success : AuditLog.Failure, pending.User, "totp",
             result.Outcome switch
@@ -112,6 +109,10 @@ public sealed class SecondFactorModel(MfaSignIn mfa, TotpAuthenticatorService to
                 break;
         }
 
+        // The page is shown again: it offers the other factors the user has (read only now, not on every success).
+        var inventory = await factors.GetAsync(pending.User);
+        HasAuthenticator = inventory.Authenticators.Count > 0;
+        HasPasskeys = inventory.Passkeys.Count > 0;
         return Page();
     }
 }
