@@ -61,6 +61,16 @@ public sealed record ScenarioResult
     /// </summary>
     public double? ServerCpuPercent { get; init; }
 
+    /// <summary>
+    /// (c) on the small database: the password floor measured right before and right after this run, with the server
+    /// idle. The (c) ratio is taken against the faster of these, the floor nearest in time to the sign-ins.
+    /// </summary>
+    public List<Floors>? AdjacentFloors { get; init; }
+
+    /// <summary>Password checks per second the (c) ratio is taken against: the adjacent floor when measured, else the run's.</summary>
+    public double PasswordFloorPerSecond(Floors runFloors)
+        => AdjacentFloors is { Count: > 0 } adjacent ? adjacent.Max(f => f.PasswordChecksPerSecond) : runFloors.PasswordChecksPerSecond;
+
     /// <summary>Each measured run's throughput when the row is the better of several ((a), (b), (f), (h)); null otherwise.</summary>
     public List<double>? RunsPerSecond { get; init; }
 }
