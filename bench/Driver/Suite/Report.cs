@@ -18,7 +18,7 @@ public static class Report
         text.AppendLine(F($"Measured on {m.Date:yyyy-MM-dd HH:mm} UTC: {m.Describe()}."));
         text.AppendLine(F($"Load average (1, 5, 15 min) before the run {m.LoadBefore}, after it {m.LoadAfter} (the suite itself keeps about 2 busy; much more means other work was running)."));
         text.AppendLine();
-        text.AppendLine(F($"Each row: {r.WarmupSeconds} s of warm-up, then {r.DurationSeconds} s measured (the rows listed under the table: twice, the better run kept). Servers on core 0, the load generator on core 1;"));
+        text.AppendLine(F($"Each row: {r.WarmupSeconds} s of warm-up, then {r.DurationSeconds} s measured (the rows listed under the table: in two passes, the better window kept). Servers on core 0, the load generator on core 1;"));
         text.AppendLine(F($"wrk with {r.Connections} connections, the sign-in driver with {r.SignInConcurrency} virtual users. Latencies are per request"));
         text.AppendLine("(per whole sign-in for (c)). Errors: answers of 400 or more, socket errors and timeouts (failed sign-ins for (c)). Peak RSS:");
         text.AppendLine("the server's VmHWM over the measured run.");
@@ -83,8 +83,8 @@ public static class Report
         var repeated = Ordered(r.Rows).Where(row => row.RunsPerSecond is { Count: > 1 }).ToList();
         if (repeated.Count > 0)
         {
-            text.AppendLine("- Rows measured twice, back to back, the better run kept: " + string.Join("; ", repeated.Select(row =>
-                F($"({row.Id}) {row.Server} {row.Database} ") + string.Join(" and ", row.RunsPerSecond!.Select(x => x.ToString("N0", CultureInfo.InvariantCulture))))) + ".");
+            text.AppendLine("- Rows measured in both passes (the second in the reverse order of the first), the better window kept: " + string.Join("; ", repeated.Select(row =>
+                F($"({row.Id}) {row.Server} {row.Database} ") + string.Join(" and ", row.RunsPerSecond!.Select(x => x.ToString(x < 100 ? "N1" : "N0", CultureInfo.InvariantCulture))))) + ".");
         }
 
         var watched = Ordered(r.Rows).Where(row => row.JitCpuPercent is not null).ToList();
