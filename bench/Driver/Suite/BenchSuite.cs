@@ -181,9 +181,9 @@ public sealed class BenchSuite(BenchSettings settings)
 
     /// <summary>
     /// The rows that ratios compare ((a) and (b) against the peer, (f) against (h), the growth rows against the small
-    /// database, (c) against its floor) are measured twice, and the better window of each is kept. The second windows
-    /// are taken in the reverse order of the first (an A-B-B-A design): this shared machine's speed drifts by up to a
-    /// quarter over a run, and measuring IdP at its start and the peer minutes later would let the drift decide the
+    /// database, (c) against its floor) are measured twice, and each row is the mean of its two windows. The second
+    /// windows are taken in the reverse order of the first (an A-B-B-A design): this shared machine's speed drifts by a
+    /// third within a run, and measuring IdP at its start and the peer minutes later would let the drift decide the
     /// ratio. Every server is still running, idle, so nothing is restarted or warmed up from scratch.
     /// </summary>
     private async Task RunSecondPassAsync(List<ScenarioResult> rows)
@@ -198,25 +198,28 @@ public sealed class BenchSuite(BenchSettings settings)
         {
             var second = await again();
             var index = rows.FindIndex(row => ReferenceEquals(row, first));
-            rows[index] = Better(first, second);
+            rows[index] = Combine(first, second);
         }
     }
 
-    /// <summary>The better of two windows of one row (for (c), against each window's own floor), with both throughputs listed.</summary>
-    private static ScenarioResult Better(ScenarioResult first, ScenarioResult second)
+    /// <summary>
+    /// One row from its two windows: the mean throughput (with the windows in A-B-B-A order, a steady drift then moves
+    /// both sides of a ratio alike), the mean p50, the worse p99, the errors of both, and for (c) the floors around both.
+    /// </summary>
+    private static ScenarioResult Combine(ScenarioResult first, ScenarioResult second) => first with
     {
-        static double Score(ScenarioResult row)
-            => row.AdjacentFloors is { Count: > 0 } floors ? row.PerSecond / floors.Max(f => f.PasswordChecksPerSecond) : row.PerSecond;
-
-        var best = Score(second) > Score(first) ? second : first;
-        return best with
-        {
-            RunsPerSecond = [first.PerSecond, second.PerSecond],
-            Errors = first.Errors + second.Errors,
-            ErrorDetail = first.ErrorDetail ?? second.ErrorDetail,
-            PeakRssMb = Math.Max(first.PeakRssMb, second.PeakRssMb),
-        };
-    }
+        PerSecond = (first.PerSecond + second.PerSecond) / 2,
+        P50Ms = (first.P50Ms + second.P50Ms) / 2,
+        P99Ms = Math.Max(first.P99Ms, second.P99Ms),
+        Completed = first.Completed + second.Completed,
+        RunsPerSecond = [first.PerSecond, second.PerSecond],
+        Errors = first.Errors + second.Errors,
+        ErrorDetail = first.ErrorDetail ?? second.ErrorDetail,
+        PeakRssMb = Math.Max(first.PeakRssMb, second.PeakRssMb),
+        JitCpuPercent = first.JitCpuPercent is { } jit ? Math.Max(jit, second.JitCpuPercent ?? 0) : null,
+        ServerCpuPercent = ((first.ServerCpuPercent ?? 0) + (second.ServerCpuPercent ?? 0)) / 2,
+        AdjacentFloors = first.AdjacentFloors is null ? null : [.. first.AdjacentFloors, .. second.AdjacentFloors ?? []],
+    };
 
     /// <summary>What the setup created and the scenarios need.</summary>
     private sealed record BenchData(

@@ -18,7 +18,7 @@ public static class Report
         text.AppendLine(F($"Measured on {m.Date:yyyy-MM-dd HH:mm} UTC: {m.Describe()}."));
         text.AppendLine(F($"Load average (1, 5, 15 min) before the run {m.LoadBefore}, after it {m.LoadAfter} (the suite itself keeps about 2 busy; much more means other work was running)."));
         text.AppendLine();
-        text.AppendLine(F($"Each row: {r.WarmupSeconds} s of warm-up, then {r.DurationSeconds} s measured (the rows listed under the table: in two passes, the better window kept). Servers on core 0, the load generator on core 1;"));
+        text.AppendLine(F($"Each row: {r.WarmupSeconds} s of warm-up, then {r.DurationSeconds} s measured (the rows listed under the table: in two passes, their mean shown). Servers on core 0, the load generator on core 1;"));
         text.AppendLine(F($"wrk with {r.Connections} connections, the sign-in driver with {r.SignInConcurrency} virtual users. Latencies are per request"));
         text.AppendLine("(per whole sign-in for (c)). Errors: answers of 400 or more, socket errors and timeouts (failed sign-ins for (c)). Peak RSS:");
         text.AppendLine("the server's VmHWM over the measured run.");
@@ -49,9 +49,9 @@ public static class Report
 
         if (r.Row("c") is { AdjacentFloors: { Count: > 0 } adjacent })
         {
-            text.AppendLine("Measured again right before and right after (c), with IdP idle on the same core: " +
+            text.AppendLine("Measured again right before and right after each window of (c), with IdP idle on the same core: " +
                             string.Join("; ", adjacent.Select(f => F($"{f.SignatureMs:F3} ms and {f.PasswordCheckMs:F1} ms"))) +
-                            ". The (c) ratio and its verdict use the faster password check of these two, the measurement nearest in time to the sign-ins.");
+                            ". The (c) ratio and its verdict use the fastest of these password checks, the measurements nearest in time to the sign-ins.");
             text.AppendLine();
         }
 
@@ -83,7 +83,7 @@ public static class Report
         var repeated = Ordered(r.Rows).Where(row => row.RunsPerSecond is { Count: > 1 }).ToList();
         if (repeated.Count > 0)
         {
-            text.AppendLine("- Rows measured in both passes (the second in the reverse order of the first), the better window kept: " + string.Join("; ", repeated.Select(row =>
+            text.AppendLine("- Rows measured in both passes (the second in the reverse order of the first), the table showing their mean: " + string.Join("; ", repeated.Select(row =>
                 F($"({row.Id}) {row.Server} {row.Database} ") + string.Join(" and ", row.RunsPerSecond!.Select(x => x.ToString(x < 100 ? "N1" : "N0", CultureInfo.InvariantCulture))))) + ".");
         }
 
