@@ -103,6 +103,17 @@ public static class Report
                                 (row.Id == "c" && row.PerSecond > 0 ? F($" ({row.ServerCpuPercent!.Value / 100 / row.PerSecond * 1000:F1} ms of CPU per sign-in)") : ""))) + ".");
         }
 
+        // Every scenario is a closed loop with more requests in flight than the core can serve: a server that used
+        // well under all of its core was kept from running, by the host or by a starved load generator.
+        var disturbed = busy.Where(row => row.ServerCpuPercent < 90).ToList();
+        if (disturbed.Count > 0)
+        {
+            text.AppendLine("- **Disturbed rows.** Under a load that keeps requests waiting, these servers used under 90% of their core: " +
+                            string.Join(", ", disturbed.Select(row => F($"({row.Id}) {row.Server} {row.Database} {row.ServerCpuPercent:F0}%"))) +
+                            ". The host took the core away from them (this virtual machine reports no steal time), or starved the load generator; " +
+                            "read these rows, and the ratios built on them, as measured through that disturbance, and compare with a quieter run.");
+        }
+
         foreach (var note in r.Notes)
         {
             text.AppendLine("- Note: " + note);
