@@ -71,6 +71,22 @@ public sealed record ScenarioResult
     public double PasswordFloorPerSecond(Floors runFloors)
         => AdjacentFloors is { Count: > 0 } adjacent ? adjacent.Max(f => f.PasswordChecksPerSecond) : runFloors.PasswordChecksPerSecond;
 
+    /// <summary>
+    /// (c) as a share of the password floor: each window against the faster of the two floors measured right around
+    /// it, then the mean over the windows. A window in a slow phase of the machine is thus compared with a floor from
+    /// the same phase. Without adjacent floors, the run's floor.
+    /// </summary>
+    public double ShareOfPasswordFloor(Floors runFloors)
+    {
+        var windows = RunsPerSecond is { Count: > 0 } runs ? runs : [PerSecond];
+        if (AdjacentFloors is not { Count: > 0 } floors || floors.Count != 2 * windows.Count)
+        {
+            return PerSecond / PasswordFloorPerSecond(runFloors);
+        }
+
+        return windows.Select((rate, i) => rate / Math.Max(floors[2 * i].PasswordChecksPerSecond, floors[2 * i + 1].PasswordChecksPerSecond)).Average();
+    }
+
     /// <summary>Each measured run's throughput when the row is the better of several ((a), (b), (f), (h)); null otherwise.</summary>
     public List<double>? RunsPerSecond { get; init; }
 }
