@@ -97,7 +97,7 @@ public static class Report
         var busy = Ordered(r.Rows).Where(row => row.ServerCpuPercent is not null).ToList();
         if (busy.Count > 0)
         {
-            // (c) is one closed-loop run, so its CPU time divides exactly by the sign-ins it completed.
+            // For (c), the core's use over the sign-in rate: CPU per sign-in (both averaged over the row's windows).
             text.AppendLine("- The server's use of its core during each measured run, all threads (under 100% means it waited rather than worked): " +
                             string.Join(", ", busy.Select(row => F($"({row.Id}) {row.Server} {row.Database} {row.ServerCpuPercent:F0}%") +
                                 (row.Id == "c" && row.PerSecond > 0 ? F($" ({row.ServerCpuPercent!.Value / 100 / row.PerSecond * 1000:F1} ms of CPU per sign-in)") : ""))) + ".");

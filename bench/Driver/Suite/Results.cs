@@ -62,14 +62,10 @@ public sealed record ScenarioResult
     public double? ServerCpuPercent { get; init; }
 
     /// <summary>
-    /// (c) on the small database: the password floor measured right before and right after this run, with the server
-    /// idle. The (c) ratio is taken against the faster of these, the floor nearest in time to the sign-ins.
+    /// (c) on the small database: the password floor measured right before and right after each window of sign-ins,
+    /// in window order (two per window), with the server idle.
     /// </summary>
     public List<Floors>? AdjacentFloors { get; init; }
-
-    /// <summary>Password checks per second the (c) ratio is taken against: the adjacent floor when measured, else the run's.</summary>
-    public double PasswordFloorPerSecond(Floors runFloors)
-        => AdjacentFloors is { Count: > 0 } adjacent ? adjacent.Max(f => f.PasswordChecksPerSecond) : runFloors.PasswordChecksPerSecond;
 
     /// <summary>
     /// (c) as a share of the password floor: each window against the faster of the two floors measured right around
@@ -78,16 +74,16 @@ public sealed record ScenarioResult
     /// </summary>
     public double ShareOfPasswordFloor(Floors runFloors)
     {
-        var windows = RunsPerSecond is { Count: > 0 } runs ? runs : [PerSecond];
-        if (AdjacentFloors is not { Count: > 0 } floors || floors.Count != 2 * windows.Count)
+        if (AdjacentFloors is not { Count: > 0 } floors)
         {
-            return PerSecond / PasswordFloorPerSecond(runFloors);
+            return PerSecond / runFloors.PasswordChecksPerSecond;
         }
 
+        var windows = RunsPerSecond is { Count: > 0 } runs ? runs : [PerSecond];
         return windows.Select((rate, i) => rate / Math.Max(floors[2 * i].PasswordChecksPerSecond, floors[2 * i + 1].PasswordChecksPerSecond)).Average();
     }
 
-    /// <summary>Each measured run's throughput when the row is the better of several ((a), (b), (f), (h)); null otherwise.</summary>
+    /// <summary>Each window's throughput when the row was measured in both passes (the row shows their mean); null otherwise.</summary>
     public List<double>? RunsPerSecond { get; init; }
 }
 
