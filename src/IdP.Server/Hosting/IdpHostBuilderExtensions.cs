@@ -75,6 +75,9 @@ public static class IdpHostBuilderExtensions
         // Before static files and routing: a scrape (Metrics:Path, allowed callers only) is answered here.
         app.UseIdpMetrics();
 
+        // Its own branch: the gateway calls it on every request it maps, and nothing below concerns it.
+        app.UseIdpMapper();
+
         app.UseStaticFiles();
         app.UseRouting();
         // Before authentication: OpenIddict answers /connect/token inside it.
@@ -89,7 +92,6 @@ public static class IdpHostBuilderExtensions
         app.MapRazorPages();
         app.MapIdpProtocolEndpoints();
         app.MapIdpPasskeyEndpoints();
-        app.MapIdpMapper();
         return app;
     }
 }

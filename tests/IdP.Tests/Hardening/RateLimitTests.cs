@@ -27,12 +27,12 @@ public sealed class RateLimitTests
     }
 
     /// <summary>Submits the real login form (with its antiforgery token) as <paramref name="client"/>.</summary>
-    private static async Task<HttpResponseMessage> LoginAsync(HttpClient client, string userName)
+    private static async Task<HttpResponseMessage> LoginAsync(HttpClient client, string userName, string path = "/account/login")
     {
         var page = await client.GetAsync("/account/login");
         var html = await page.Content.ReadAsStringAsync();
         var form = HtmlForm.Parse(html, "/account/login")[0];
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/account/login") { Content = form.With(("Input.UserName", userName), ("Input.Password", "wrong-password")) };
+        using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = form.With(("Input.UserName", userName), ("Input.Password", "wrong-password")) };
         foreach (var cookie in page.Headers.TryGetValues("Set-Cookie", out var cookies) ? cookies : [])
         {
             request.Headers.Add("Cookie", cookie.Split(';')[0]);
@@ -62,6 +62,19 @@ public sealed class RateLimitTests
 
         await Task.Delay(TimeSpan.FromSeconds(retryAfter) + TimeSpan.FromMilliseconds(600));
         Assert.Equal(HttpStatusCode.OK, (await LoginAsync(client, "alice")).StatusCode);
+    }
+
+    [Fact]
+    public async Task a_trailing_slash_or_another_casing_of_the_login_path_spends_the_same_budget()
+    {
+        using var idp = new PeerIdpFactory(Limits("Login", perIp: 100, perAccount: 2, window: "00:01:00"));
+        using var client = idp.ClientFrom("203.0.113.11");
+
+        // Routing answers all three paths with the login page, so all three must count.
+        Assert.Equal(HttpStatusCode.OK, (await LoginAsync(client, "alice", "/account/login/")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await LoginAsync(client, "alice", "/Account/Login")).StatusCode);
+
+        Assert.Equal(HttpStatusCode.TooManyRequests, (await LoginAsync(client, "alice", "/account/login/")).StatusCode);
     }
 
     [Fact]
@@ -132,5 +145,31 @@ public sealed class RateLimitTests
         Assert.False(string.IsNullOrEmpty(body.GetProperty("error_description").GetString()));
 
         Assert.NotEqual(HttpStatusCode.TooManyRequests, (await TokenAsync("another-client")).StatusCode);
+    }
+
+    [Fact]
+    public async Task the_mapper_limits_each_caller_ip_before_authenticating_it_and_answers_an_oauth_error()
+    {
+        using var idp = new PeerIdpFactory(Limits("Mapper", perIp: 2, perAccount: 0, window: "00:01:00"));
+        using var gateway = idp.ClientFrom("203.0.113.30");
+        using var other = idp.ClientFrom("203.0.113.31");
+
+        Task<HttpResponseMessage> LookUpAsync(HttpClient client, string path = "/zss/api/v1/certificate/dn")
+            => client.PostAsync(path, new StringContent("""{"dn":"alice","registry":"ldap://idp"}""", System.Text.Encoding.UTF8, "application/json"));
+
+        // No credentials: refused, but counted, since the limit runs before the caller is authenticated.
+        Assert.Equal(HttpStatusCode.Unauthorized, (await LookUpAsync(gateway)).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await LookUpAsync(gateway, "/ZSS/api/v1/certificate/DN")).StatusCode); // the same path, however it is cased
+
+        var limited = await LookUpAsync(gateway);
+        Assert.Equal(HttpStatusCode.TooManyRequests, limited.StatusCode);
+        Assert.True(limited.Headers.RetryAfter?.Delta > TimeSpan.Zero, "A 429 must say when to retry.");
+        var body = JsonDocument.Parse(await limited.Content.ReadAsStringAsync()).RootElement;
+        Assert.Equal("temporarily_unavailable", body.GetProperty("error").GetString());
+
+        // A trailing slash is no way round the limit (and the mapper answers only its exact path).
+        Assert.Equal(HttpStatusCode.TooManyRequests, (await LookUpAsync(gateway, "/zss/api/v1/certificate/dn/")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await LookUpAsync(other, "/zss/api/v1/certificate/dn/")).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await LookUpAsync(other)).StatusCode);
     }
 }

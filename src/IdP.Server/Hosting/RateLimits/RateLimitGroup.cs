@@ -17,7 +17,9 @@ public static class RateLimitGroups
 {
     public static RateLimitGroup Of(HttpRequest request)
     {
-        var path = request.Path;
+        // Routing answers "/account/login/" (and "/Account/Login") with the login page: every spelling that reaches a
+        // limited endpoint must spend its budget, or a trailing slash would be a way round the limit.
+        var path = request.Path.Value.AsSpan().TrimEnd('/');
         if (path.Equals("/connect/verify", StringComparison.OrdinalIgnoreCase))
         {
             // The user code is typed into a GET form, so guessing codes costs GETs too.

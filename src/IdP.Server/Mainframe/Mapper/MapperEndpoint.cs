@@ -1,9 +1,9 @@
 using System.Net.Mime;
 using System.Text;
 using System.Text.Json;
-using IdP.Server.Data;
 using IdP.Server.Observability;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
 
 namespace IdP.Server.Mainframe.Mapper;
@@ -11,23 +11,52 @@ namespace IdP.Server.Mainframe.Mapper;
 /// <summary>
 /// <c>POST /zss/api/v1/certificate/dn</c> with <c>{"dn":"…","registry":"…"}</c>: what API ML's external identity
 /// mapper calls (its default <c>identityMapperUrl</c> path) to turn a token's distributed identity into a user ID.
+/// It answers in its own pipeline branch (<see cref="MapperServiceCollectionExtensions.UseIdpMapper"/>), not as a
+/// routed endpoint.
 /// </summary>
 internal sealed partial class MapperEndpoint(
-    MapperCallerAuthenticator callers, MappingLookup lookup, IdpDbContext db, IdpMetrics metrics, ILogger<MapperEndpoint> logger)
+    MapperCallerAuthenticator callers, MappingLookup lookup, IOptions<MapperOptions> options, IdpMetrics metrics, ILogger<MapperEndpoint> logger)
 {
     public const string Path = "/zss/api/v1/certificate/dn";
 
     /// <summary>Two short strings fit many times over; anything bigger is not a mapping request.</summary>
     public const int MaxBodyBytes = 4096;
 
-    public async Task<IResult> HandleAsync(HttpContext context)
+    public async Task InvokeAsync(HttpContext context)
+    {
+        // Whether it answers is read per request, not while the pipeline is built: a bad Mainframe:Mapper setting
+        // must give ValidateOnStart's clean message, not a stack trace from composing the pipeline.
+        if (!options.Value.Enabled)
+        {
+            context.Response.StatusCode = StatusCodes.Status404NotFound;
+            return;
+        }
+
+        if (!HttpMethods.IsPost(context.Request.Method))
+        {
+            context.Response.StatusCode = StatusCodes.Status405MethodNotAllowed;
+            context.Response.Headers.Allow = HttpMethods.Post;
+            return;
+        }
+
+        // http.server.request.duration takes its route from the endpoint, and the mapper has none.
+        context.Features.Get<IHttpMetricsTagsFeature>()?.Tags.Add(new("http.route", Path));
+
+        var (status, body) = await HandleAsync(context);
+        // A user ID is an answer about one person, for one caller: no cache keeps it (RFC 9111 §5.2.2.5).
+        context.Response.Headers.CacheControl = "no-store";
+        context.Response.StatusCode = status;
+        await context.Response.WriteAsJsonAsync(body, ZssJsonContext.Default.ZssMappingResult, MediaTypeNames.Application.Json, context.RequestAborted);
+    }
+
+    private async Task<(int Status, ZssMappingResult Body)> HandleAsync(HttpContext context)
     {
         // Authenticate before reading the body: an unknown caller learns nothing, not even whether its input parses.
         var caller = await callers.AuthenticateAsync(context);
         if (caller is null)
         {
             metrics.MapperLookup(IdpMetrics.MapperOutcomes.Unauthorized);
-            return Answer(StatusCodes.Status401Unauthorized, ZssMappingResult.Failed(ZssMappingResult.NotAuthorized));
+            return (StatusCodes.Status401Unauthorized, ZssMappingResult.Failed(ZssMappingResult.NotAuthorized));
         }
 
         var (input, problem) = await ReadAsync(context);
@@ -36,8 +65,8 @@ internal sealed partial class MapperEndpoint(
             LogBadRequest(logger, caller.Kind, caller.Name, problem);
             metrics.MapperLookup(IdpMetrics.MapperOutcomes.BadRequest);
             return problem == "body too large"
-                ? Answer(StatusCodes.Status413PayloadTooLarge, ZssMappingResult.Failed(ZssMappingResult.BadParameter))
-                : Answer(StatusCodes.Status400BadRequest, ZssMappingResult.Failed(ZssMappingResult.BadParameter));
+                ? (StatusCodes.Status413PayloadTooLarge, ZssMappingResult.Failed(ZssMappingResult.BadParameter))
+                : (StatusCodes.Status400BadRequest, ZssMappingResult.Failed(ZssMappingResult.BadParameter));
         }
 
         var (dn, registry) = input.Value;
@@ -45,7 +74,7 @@ internal sealed partial class MapperEndpoint(
         {
             LogBlank(logger, caller.Kind, caller.Name);
             metrics.MapperLookup(IdpMetrics.MapperOutcomes.BadRequest);
-            return Answer(StatusCodes.Status401Unauthorized, ZssMappingResult.Failed(ZssMappingResult.BadParameter));
+            return (StatusCodes.Status401Unauthorized, ZssMappingResult.Failed(ZssMappingResult.BadParameter));
         }
 
         // API ML refuses these itself (246 bytes for the distributed id, 255 for the registry); a caller that sends
@@ -54,24 +83,21 @@ internal sealed partial class MapperEndpoint(
         {
             LogBadRequest(logger, caller.Kind, caller.Name, "dn or registry too long or has control characters");
             metrics.MapperLookup(IdpMetrics.MapperOutcomes.BadRequest);
-            return Answer(StatusCodes.Status400BadRequest, ZssMappingResult.Failed(ZssMappingResult.BadParameter));
+            return (StatusCodes.Status400BadRequest, ZssMappingResult.Failed(ZssMappingResult.BadParameter));
         }
 
-        var (userId, cached) = await lookup.FindAsync(db, dn, registry, context.RequestAborted);
+        var (userId, cached) = await lookup.FindAsync(context.RequestServices, dn, registry, context.RequestAborted);
         if (userId is null)
         {
             LogNotMapped(logger, caller.Kind, caller.Name, dn, registry, cached);
             metrics.MapperLookup(IdpMetrics.MapperOutcomes.NotMapped);
-            return Answer(StatusCodes.Status401Unauthorized, ZssMappingResult.Failed(ZssMappingResult.NoMapping));
+            return (StatusCodes.Status401Unauthorized, ZssMappingResult.Failed(ZssMappingResult.NoMapping));
         }
 
         LogMapped(logger, caller.Kind, caller.Name, dn, registry, userId, cached);
         metrics.MapperLookup(IdpMetrics.MapperOutcomes.Mapped);
-        return Answer(StatusCodes.Status200OK, ZssMappingResult.Mapped(userId));
+        return (StatusCodes.Status200OK, ZssMappingResult.Mapped(userId));
     }
-
-    private static IResult Answer(int status, ZssMappingResult body)
-        => Results.Json(body, ZssJsonContext.Default.ZssMappingResult, MediaTypeNames.Application.Json, status);
 
     /// <summary>The request's dn and registry (null when absent), or why the body is not a mapping request.</summary>
     private static async Task<((string? Dn, string? Registry)? Input, string Problem)> ReadAsync(HttpContext context)

@@ -1,3 +1,5 @@
+using IdP.Server.Hosting.RateLimits;
+
 namespace IdP.Server.Mainframe.Mapper;
 
 public static class MapperServiceCollectionExtensions
@@ -16,19 +18,27 @@ public static class MapperServiceCollectionExtensions
         services.AddSingleton<VerifiedGatewayTokens>();
         services.AddSingleton<MapperCallerAuthenticator>();
         services.AddSingleton<MappingLookup>();
-        services.AddScoped<MapperEndpoint>();
+        services.AddSingleton<MapperEndpoint>();
         return services;
     }
 
-    public static IEndpointRouteBuilder MapIdpMapper(this IEndpointRouteBuilder endpoints)
-    {
-        // Always mapped; whether it answers is read per request. Reading the options here, while the pipeline is
-        // built, would turn a bad Mainframe:Mapper setting into a crash with a stack trace instead of the clean
-        // start-up message that ValidateOnStart gives.
-        endpoints.MapPost(MapperEndpoint.Path, (MapperEndpoint endpoint, HttpContext context, Microsoft.Extensions.Options.IOptions<MapperOptions> options)
-                => options.Value.Enabled ? endpoint.HandleAsync(context) : Task.FromResult(Results.NotFound()))
-            .DisableAntiforgery()
-            .ExcludeFromDescription();
-        return endpoints;
-    }
+    /// <summary>
+    /// The mapper in its own branch of the pipeline, after forwarded headers, the exception handler, status pages and
+    /// security headers, and before static files, routing, authentication, authorization and antiforgery. None of
+    /// those acts on a mapper call, and they cost more than the lookup: <c>UseAuthentication</c> runs OpenIddict's
+    /// server on every request to work out whether it is one of its endpoints (docs/benchmarks.md). The gateway calls
+    /// the mapper on every request it maps.
+    /// </summary>
+    public static IApplicationBuilder UseIdpMapper(this IApplicationBuilder app)
+        => app.MapWhen(
+            // The exact path only: "/dn/" or "/dn/x" is not the mapper (and so is not let past its rate limit).
+            context => context.Request.Path.Equals(MapperEndpoint.Path, StringComparison.OrdinalIgnoreCase),
+            mapper =>
+            {
+                mapper.UseIdpRateLimits();
+                // OpenIddict's validation handler reads a service's bearer token only after its own request step, which
+                // is what UseAuthentication runs; the gateway's cookie needs neither.
+                mapper.UseWhen(context => context.Request.Headers.Authorization.Count > 0, bearer => bearer.UseAuthentication());
+                mapper.Run(context => context.RequestServices.GetRequiredService<MapperEndpoint>().InvokeAsync(context));
+            });
 }

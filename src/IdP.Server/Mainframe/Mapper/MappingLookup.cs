@@ -18,9 +18,14 @@ internal sealed class MappingLookup(IMemoryCache cache, IOptions<MapperOptions> 
     private long _polledAtTicks = DateTimeOffset.MinValue.UtcTicks; // read outside the lock, so a long
 
     /// <summary>The user ID, or null when nothing maps the pair. Cached says whether the answer came from the cache.</summary>
-    public async Task<(string? UserId, bool Cached)> FindAsync(IdpDbContext db, string distributedId, string registry, CancellationToken cancellationToken)
+    /// <param name="requestServices">
+    /// The request's services: a database context is taken from them only when the change stamp is polled or the
+    /// cache misses, so an answer from the cache costs no context from the pool.
+    /// </param>
+    public async Task<(string? UserId, bool Cached)> FindAsync(
+        IServiceProvider requestServices, string distributedId, string registry, CancellationToken cancellationToken)
     {
-        var version = await CurrentVersionAsync(db, cancellationToken);
+        var version = await CurrentVersionAsync(requestServices, cancellationToken);
         var key = new CacheKey(version, distributedId, registry);
         if (options.Value.CacheDuration > TimeSpan.Zero && cache.TryGetValue(key, out CachedAnswer? cached) && cached is not null)
         {
@@ -28,7 +33,7 @@ internal sealed class MappingLookup(IMemoryCache cache, IOptions<MapperOptions> 
         }
 
         // Uses the unique (DistributedId, Registry) index.
-        var userId = await db.IdentityMappings.AsNoTracking()
+        var userId = await requestServices.GetRequiredService<IdpDbContext>().IdentityMappings.AsNoTracking()
             .Where(m => m.DistributedId == distributedId && m.Registry == registry)
             .Select(m => m.MainframeUserId)
             .SingleOrDefaultAsync(cancellationToken);
@@ -42,7 +47,7 @@ internal sealed class MappingLookup(IMemoryCache cache, IOptions<MapperOptions> 
         return (userId, false);
     }
 
-    private async Task<long> CurrentVersionAsync(IdpDbContext db, CancellationToken cancellationToken)
+    private async Task<long> CurrentVersionAsync(IServiceProvider requestServices, CancellationToken cancellationToken)
     {
         var interval = options.Value.ChangePollInterval;
         if (interval > TimeSpan.Zero && time.GetUtcNow().UtcTicks - Interlocked.Read(ref _polledAtTicks) < interval.Ticks)
@@ -58,7 +63,7 @@ internal sealed class MappingLookup(IMemoryCache cache, IOptions<MapperOptions> 
                 return Interlocked.Read(ref _version); // another request polled while this one waited
             }
 
-            var version = await MappingChanges.CurrentAsync(db, cancellationToken);
+            var version = await MappingChanges.CurrentAsync(requestServices.GetRequiredService<IdpDbContext>(), cancellationToken);
             Interlocked.Exchange(ref _version, version);
             Interlocked.Exchange(ref _polledAtTicks, time.GetUtcNow().UtcTicks);
             return version;

@@ -211,6 +211,46 @@ public sealed class GatewayContractTests(GatewayContractFixture fixture) : IClas
     }
 
     [Fact]
+    public async Task the_mapper_answers_post_only_and_its_answers_are_never_cached_or_sniffed()
+    {
+        await fixture.MapAsync("batch-job", "ZBATCH", IdentityMapping.ClientKind);
+        using var http = fixture.Http();
+        using var lookUp = new HttpRequestMessage(HttpMethod.Post, ApiMlGateway.MapperUrl)
+        {
+            Content = new StringContent($$"""{"dn":"batch-job","registry":"{{GatewayContractFixture.Registry}}"}""", System.Text.Encoding.UTF8, "application/json"),
+        };
+        lookUp.Headers.Add("Cookie", "apimlAuthenticationToken=" + Cookie());
+
+        using var mapped = await http.SendAsync(lookUp);
+        using var get = await http.GetAsync(ApiMlGateway.MapperUrl);
+
+        Assert.Equal(System.Net.HttpStatusCode.OK, mapped.StatusCode);
+        Assert.Equal("application/json", mapped.Content.Headers.ContentType?.MediaType);
+        Assert.True(mapped.Headers.CacheControl?.NoStore, "A user ID is an answer for one caller: never stored by a cache.");
+        Assert.Equal("nosniff", Assert.Single(mapped.Headers.GetValues("X-Content-Type-Options")));
+        Assert.Equal(System.Net.HttpStatusCode.MethodNotAllowed, get.StatusCode);
+        Assert.Equal(["POST"], get.Content.Headers.Allow);
+        Assert.DoesNotContain("Exception", await get.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task a_mapper_that_is_turned_off_is_not_found_even_for_a_valid_gateway_cookie()
+    {
+        await using var idp = IdpFactory.On(IdpFactory.NewDataDirectory(), new Dictionary<string, string?>
+        {
+            ["Mainframe:Mapper:GatewayJwksUrls:0"] = fixture.GatewayKeys.JwksUrl,
+            ["Mainframe:Mapper:Enabled"] = "false",
+        });
+        using var http = idp.CreateClient(new Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactoryClientOptions { HandleCookies = false });
+        var gateway = new ApiMlGateway(http, fixture.GatewayKeys, idp.Clock, GatewayContractFixture.Registry);
+
+        var answer = await gateway.CallMapperAsync("batch-job", GatewayContractFixture.Registry, fixture.GatewayKeys.MintCookie(idp.Clock.GetUtcNow()));
+
+        Assert.Equal(404, answer.Status);
+        Assert.DoesNotContain("userid", answer.Body, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task a_dn_over_246_bytes_is_a_clean_400_while_246_bytes_is_looked_up()
     {
         var gateway = await StartGatewayAsync();
