@@ -27,6 +27,7 @@ public static class IdpHostBuilderExtensions
         // anything (Data Protection's key ring, OpenIddict) reads it.
         services.AddSingleton<StartupBanner>();
         services.AddHostedService<StartupInitializer>();
+        services.AddHostedService<StartupMemoryRelease>();
 
         services.AddSingleton(TimeProvider.System);
         services.AddIdpDatabase(configuration);

@@ -26,6 +26,12 @@ public sealed class IdpServerOptions : IValidatableObject
     /// <summary>Networks (CIDR, e.g. 10.0.0.0/8) of trusted reverse proxies, as <see cref="KnownProxies"/>.</summary>
     public string[] KnownNetworks { get; set; } = [];
 
+    /// <summary>
+    /// Once started, return the memory start-up used to the operating system with one full garbage collection
+    /// (<see cref="Hosting.StartupMemoryRelease"/>). Off: the pages stay until load makes the GC run.
+    /// </summary>
+    public bool ReleaseStartupMemory { get; set; } = true;
+
     /// <summary>The issuer as a URI with a trailing slash. A method, so options validation never evaluates it on bad input.</summary>
     public Uri GetIssuerUri() => new(Issuer.EndsWith('/') ? Issuer : Issuer + "/", UriKind.Absolute);
 

@@ -69,6 +69,10 @@ public class IdpFactory : WebApplicationFactory<Program>
             builder.UseSetting($"RateLimits:{group}:PermitLimitPerAccount", "1000000");
         }
 
+        // Hundreds of hosts share this process: a full, compacting collection after each one's start-up would pause
+        // every test running beside it. StartupMemoryReleaseTests turns it on.
+        builder.UseSetting("Server:ReleaseStartupMemory", "false");
+
         foreach (var (key, value) in _settings)
         {
             builder.UseSetting(key, value);
