@@ -30,7 +30,10 @@ public static class MapperServiceCollectionExtensions
     /// the mapper on every request it maps.
     /// </summary>
     public static IApplicationBuilder UseIdpMapper(this IApplicationBuilder app)
-        => app.MapWhen(
+        // UseWhen with a branch that ends in Run, not MapWhen: MapWhen builds its branch at once, while the pipeline
+        // is composed, and the rate limiter reads its options when built; a bad RateLimits setting would then crash
+        // with a stack trace before start-up validation could give its message. UseWhen builds it with the pipeline.
+        => app.UseWhen(
             // The exact path only: "/dn/" or "/dn/x" is not the mapper (and so is not let past its rate limit).
             context => context.Request.Path.Equals(MapperEndpoint.Path, StringComparison.OrdinalIgnoreCase),
             mapper =>
