@@ -34,7 +34,7 @@ public static class MapperServiceCollectionExtensions
         // is composed, and the rate limiter reads its options when built; a bad RateLimits setting would then crash
         // with a stack trace before start-up validation could give its message. UseWhen builds it with the pipeline.
         => app.UseWhen(
-            // The exact path only: "/dn/" or "/dn/x" is not the mapper (and so is not let past its rate limit).
+            // The exact path (any case): "/dn/" or "/dn/x" goes on down the main pipeline, to its 404.
             context => context.Request.Path.Equals(MapperEndpoint.Path, StringComparison.OrdinalIgnoreCase),
             mapper =>
             {
