@@ -28,28 +28,25 @@ internal sealed partial class StartupMemoryRelease(
         }
 
         var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        await using (lifetime.ApplicationStarted.Register(() => started.TrySetResult()))
-        await using (stoppingToken.Register(() => started.TrySetCanceled(stoppingToken)))
+        using var onStarted = lifetime.ApplicationStarted.Register(() => started.TrySetResult());
+        try
         {
-            try
-            {
-                await started.Task;
-                await Task.Delay(Settle, stoppingToken);
-            }
-            catch (OperationCanceledException)
-            {
-                return; // stopped before it mattered
-            }
+            await started.Task.WaitAsync(stoppingToken);
+            await Task.Delay(Settle, stoppingToken);
+        }
+        catch (OperationCanceledException)
+        {
+            return; // stopped before it mattered
         }
 
         var before = Environment.WorkingSet;
         var pausedBefore = GC.GetTotalPauseDuration();
-        // Aggressive: compacts every generation and the large-object heap, and decommits what is free, which an
-        // ordinary collection keeps for later allocations.
+        // Aggressive: compacts and decommits what is free, which an ordinary collection keeps for later allocations;
+        // CompactOnce asks for the large-object heap to be compacted too, which a full collection otherwise skips.
         GCSettings.LargeObjectHeapCompactionMode = GCLargeObjectHeapCompactionMode.CompactOnce;
         GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
-        LogReleased(logger, (before - Environment.WorkingSet) / (1024 * 1024), Environment.WorkingSet / (1024 * 1024),
-            (long)(GC.GetTotalPauseDuration() - pausedBefore).TotalMilliseconds);
+        var after = Environment.WorkingSet;
+        LogReleased(logger, (before - after) / (1024 * 1024), after / (1024 * 1024), (long)(GC.GetTotalPauseDuration() - pausedBefore).TotalMilliseconds);
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Start-up memory released: {ReleasedMiB} MiB; working set {WorkingSetMiB} MiB; paused {PauseMs} ms")]
