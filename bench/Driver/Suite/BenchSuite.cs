@@ -785,6 +785,17 @@ public sealed class BenchSuite(BenchSettings settings)
         var path = Path.Combine(settings.ResultsDirectory, $"profile-{traits.Id}-{slug}.txt");
         await File.WriteAllTextAsync(path, report.ToString());
         File.Copy(trace, Path.ChangeExtension(path, ".nettrace"), overwrite: true);
+        if (File.Exists(perfData))
+        {
+            // Kept for call graphs (perf report -i … -g caller); the JIT's symbol map is gone with the server.
+            File.Copy(perfData, Path.ChangeExtension(path, ".perf.data"), overwrite: true);
+            var symbols = $"/tmp/perf-{server.Pid}.map";
+            if (File.Exists(symbols))
+            {
+                // perf report looks the map up by the recorded pid: copy it back to /tmp to read the .perf.data.
+                File.Copy(symbols, Path.ChangeExtension(path, $".perf-{server.Pid}.map"), overwrite: true);
+            }
+        }
         Say($"  ({traits.Id}) profile: {path}");
     }
 

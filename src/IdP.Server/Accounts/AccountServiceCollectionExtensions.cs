@@ -40,6 +40,7 @@ public static class AccountServiceCollectionExtensions
                 })
                 // Registers IdpSignInManager as SignInManager<IdpUser>: disabled accounts cannot sign in anywhere.
                 .AddSignInManager<IdpSignInManager>()
+                .AddClaimsPrincipalFactory<IdpUserClaimsPrincipalFactory>()
                 .AddEntityFrameworkStores<IdpDbContext>()
                 .AddDefaultTokenProviders();
 

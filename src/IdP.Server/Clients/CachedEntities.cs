@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Runtime.CompilerServices;
+using IdP.Server.Administration;
 using IdP.Server.Data;
 using OpenIddict.Abstractions;
 using OpenIddict.EntityFrameworkCore.Models;
@@ -98,18 +99,23 @@ internal sealed class CachedScopes(ClientCacheView view, ClientCache cache, IdpD
            ?? await FromSnapshotAsync(s => s.ScopeByName(name), cancellationToken)
            ?? FromDatabase(await store.FindByNameAsync(name, cancellationToken));
 
-    /// <summary>What the token endpoint asks twice per request (scope validation, then the audiences).</summary>
+    /// <summary>What the authorization and token endpoints ask twice per request (scope validation, then the audiences).</summary>
     public async IAsyncEnumerable<OpenIddictEntityFrameworkCoreScope> FindByNamesAsync(
         ImmutableArray<string> names, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
+        var snapshot = await view.GetAsync(cancellationToken);
         var missing = new List<string>();
         foreach (var name in names.Distinct(StringComparer.Ordinal))
         {
-            if ((_handedOut.Find(s => s.Name == name) ?? await FromSnapshotAsync(s => s.ScopeByName(name), cancellationToken)) is { } scope)
+            if ((_handedOut.Find(s => s.Name == name) ?? (snapshot?.ScopeByName(name) is { } cached ? _handedOut.Remember(cached) : null)) is { } scope)
             {
                 yield return scope;
             }
-            else
+
+            // The OpenID Connect scopes (openid, profile, offline_access...) are built in, never stored: administration
+            // refuses them as scope names. With a snapshot of the table to hand, their absence from it is the answer, not
+            // a scope created since; without this every sign-in asked the database for them, twice, and found nothing.
+            else if (snapshot is null || !ClientAdministration.BuiltInScopes.Contains(name))
             {
                 missing.Add(name);
             }

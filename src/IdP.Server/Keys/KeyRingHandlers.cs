@@ -1,10 +1,13 @@
+using Microsoft.IdentityModel.Tokens;
 using OpenIddict.Server;
+using static OpenIddict.Abstractions.OpenIddictConstants;
 using static OpenIddict.Server.OpenIddictServerEvents;
 
 namespace IdP.Server.Keys;
 
 /// <summary>
-/// Signs each token with the key the ring says is active at that moment.
+/// Signs each token with the key the ring says is active at that moment: access and ID tokens, which the gateway and
+/// clients verify against the JWKS, with the active RSA key; the tokens only IdP reads with the ring's HMAC key.
 /// </summary>
 /// <remarks>
 /// OpenIddict signs with the first of <see cref="OpenIddictServerOptions.SigningCredentials"/>, but its options
@@ -24,13 +27,24 @@ internal sealed class SignWithActiveKey(SigningKeyRing ring) : IOpenIddictServer
 
     public ValueTask HandleAsync(GenerateTokenContext context)
     {
-        if (ring.Current.SigningAt(context.Options.TimeProvider.GetUtcNow()) is { } active)
+        var snapshot = ring.Current;
+        if (!IsReadByOthers(context.TokenType) && snapshot.InternalSigning.Count > 0)
         {
-            context.SigningCredentials = active;
+            context.SigningCredentials = snapshot.InternalSigning[0];
+        }
+        else
+        {
+            // OpenIddict ranks symmetric keys first, so its own pick is never left for a token others verify.
+            context.SigningCredentials = snapshot.SigningAt(context.Options.TimeProvider.GetUtcNow())
+                ?? context.Options.SigningCredentials.First(credentials => credentials.Key is AsymmetricSecurityKey);
         }
 
         return ValueTask.CompletedTask;
     }
+
+    /// <summary>Access tokens (the gateway, resource servers) and ID tokens (clients) are verified against the JWKS.</summary>
+    public static bool IsReadByOthers(string? tokenType)
+        => tokenType is TokenTypeIdentifiers.AccessToken or TokenTypeIdentifiers.IdentityToken;
 }
 
 /// <summary>

@@ -54,5 +54,12 @@ internal sealed class KeyRingServerOptionsSetup(SigningKeyRing ring) : IConfigur
         {
             options.EncryptionCredentials.Add(credentials);
         }
+
+        // Listed for validation only (codes and refresh tokens signed with them must verify); OpenIddict keeps
+        // symmetric keys out of the JWKS, and SignWithActiveKey never signs an access or ID token with one.
+        foreach (var credentials in snapshot.InternalSigning)
+        {
+            options.SigningCredentials.Add(credentials);
+        }
     }
 }

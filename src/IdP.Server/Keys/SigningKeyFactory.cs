@@ -58,6 +58,23 @@ public sealed class SigningKeyFactory(IDataProtectionProvider dataProtection)
         return new EncryptingCredentials(symmetric, SecurityAlgorithms.Aes256KW, SecurityAlgorithms.Aes256CbcHmacSha512);
     }
 
+    /// <summary>
+    /// The HMAC key that signs the tokens only IdP reads (authorization codes, refresh tokens, device and user codes),
+    /// derived from a token encryption key with HKDF (RFC 5869) under a label of its own, so the two uses never share
+    /// a key. Those tokens are encrypted to IdP and verified by IdP alone: an RSA signature proves nothing more there,
+    /// costs two of the four RSA signatures of a sign-in, and HMAC-SHA256 with a 256-bit key is the stronger of the two.
+    /// It rotates, persists and is shared between instances with the encryption key it comes from, and is never
+    /// published: the JWKS lists asymmetric keys only, and access and ID tokens are always signed with the RSA key.
+    /// </summary>
+    public static SigningCredentials ToInternalSigningCredentials(EncryptingCredentials encryption)
+    {
+        var encryptionKey = (SymmetricSecurityKey)encryption.Key;
+        var derived = HKDF.DeriveKey(HashAlgorithmName.SHA256, encryptionKey.Key, outputLength: 32, salt: [], info: InternalSigningLabel);
+        return new SigningCredentials(new SymmetricSecurityKey(derived) { KeyId = encryptionKey.KeyId + ".hs256" }, SecurityAlgorithms.HmacSha256);
+    }
+
+    private static readonly byte[] InternalSigningLabel = "IdP internal token signing v1"u8.ToArray();
+
     public static string ToSecurityAlgorithm(string algorithm) => algorithm switch
     {
         "RS256" => SecurityAlgorithms.RsaSha256,

@@ -130,6 +130,7 @@ public sealed class SigningKeyRing(
     {
         var signing = new List<PublishedKey>();
         var encryption = new List<EncryptingCredentials>();
+        var internalSigning = new List<SigningCredentials>();
 
         if (keyOptions.Source == KeySource.Certificates)
         {
@@ -144,7 +145,9 @@ public sealed class SigningKeyRing(
         {
             if (key.Use == SigningKey.EncryptionUse)
             {
-                encryption.Add(factory.ToEncryptingCredentials(key));
+                var encrypting = factory.ToEncryptingCredentials(key);
+                encryption.Add(encrypting);
+                internalSigning.Add(SigningKeyFactory.ToInternalSigningCredentials(encrypting));
             }
             else if (keyOptions.Source == KeySource.Database)
             {
@@ -158,7 +161,7 @@ public sealed class SigningKeyRing(
             throw new InvalidOperationException("No signing key is available: check the Keys settings.");
         }
 
-        return new KeyRingSnapshot(signing, encryption);
+        return new KeyRingSnapshot(signing, encryption, internalSigning);
     }
 
     private static IEnumerable<(SigningCredentials Credentials, KeyInfo Info)> LoadCertificates(KeyOptions keyOptions)

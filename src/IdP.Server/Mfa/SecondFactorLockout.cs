@@ -1,3 +1,4 @@
+using IdP.Server.Accounts;
 using IdP.Server.Data;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -26,6 +27,32 @@ public sealed class SecondFactorLockout(IdpDbContext db, IOptions<MfaOptions> op
     {
         var end = await db.Users.AsNoTracking().Where(u => u.Id == userId).Select(u => u.SecondFactorLockoutEnd).FirstOrDefaultAsync(cancellationToken);
         return end is { } until && until > time.GetUtcNow() ? until : null;
+    }
+
+    /// <summary>Until when the factor is locked, as of the account row <paramref name="user"/> was read with in this request.</summary>
+    public DateTimeOffset? LockedUntil(IdpUser user)
+        => user.SecondFactorLockoutEnd is { } until && until > time.GetUtcNow() ? until : null;
+
+    /// <summary>
+    /// Counts an attempt about to be made, or refuses it while the factor is locked. <paramref name="user"/> is the
+    /// account row read in this request: while it shows no lockout, one conditional increment both re-checks that
+    /// (atomically, in its WHERE clause) and counts the attempt; anything else takes the full path.
+    /// </summary>
+    public async Task<AttemptReservation> ReserveAsync(IdpUser user, CancellationToken cancellationToken = default)
+    {
+        if (user.SecondFactorLockoutEnd is null)
+        {
+            var threshold = options.Value.LockoutThreshold;
+            var counted = await db.Users.Where(u => u.Id == user.Id && u.SecondFactorLockoutEnd == null && u.SecondFactorFailures < threshold)
+                .ExecuteUpdateAsync(set => set.SetProperty(u => u.SecondFactorFailures, u => u.SecondFactorFailures + 1), cancellationToken);
+            if (counted == 1)
+            {
+                return new AttemptReservation(true, null);
+            }
+        }
+
+        // Locked, a lockout over, or the threshold reached since the row was read: nothing was counted yet.
+        return await ReserveAsync(user.Id, cancellationToken);
     }
 
     /// <summary>Counts an attempt about to be made, or refuses it while the factor is locked.</summary>

@@ -120,7 +120,7 @@ public sealed class TotpAuthenticatorService(
     public async Task<SecondFactorResult> VerifyAsync(IdpUser user, string code, CancellationToken cancellationToken = default)
     {
         // Counted before the check, so parallel guesses cannot outrun the lockout.
-        var reservation = await lockout.ReserveAsync(user.Id, cancellationToken);
+        var reservation = await lockout.ReserveAsync(user, cancellationToken);
         if (!reservation.Granted)
         {
             return new SecondFactorResult(SecondFactorOutcome.LockedOut, reservation.LockedUntil, reservation.LockoutStarted);

@@ -17,15 +17,24 @@ namespace IdP.Tests.Infrastructure;
 public sealed class SqlCommandCounter : DbCommandInterceptor
 {
     private static readonly AsyncLocal<SqlCommandCounter?> Recording = new();
+    private static readonly AsyncLocal<string?> CurrentPath = new();
     private readonly ConcurrentQueue<string> _commands = new();
+    private readonly ConcurrentQueue<string> _paths = new();
+
+    /// <summary>The request path each command in <see cref="Commands"/> was sent for.</summary>
+    public IReadOnlyList<string> Paths => [.. _paths];
 
     /// <summary>The SQL of every command counted so far, in order.</summary>
     public IReadOnlyList<string> Commands => [.. _commands];
 
-    public void Clear() => _commands.Clear();
+    public void Clear()
+    {
+        _commands.Clear();
+        _paths.Clear();
+    }
 
-    /// <summary>Registers the interceptor on IdP's context and the marker middleware for <paramref name="path"/>.</summary>
-    public void AttachTo(IServiceCollection services, PathString path)
+    /// <summary>Registers the interceptor on IdP's context and the marker middleware for <paramref name="path"/> (every path when null).</summary>
+    public void AttachTo(IServiceCollection services, PathString? path)
     {
         // Both provider contexts: whichever the suite runs on (see TestDatabase).
         services.ConfigureDbContext<IdP.Server.Data.IdpDbContext>(options => options.AddInterceptors(this));
@@ -59,24 +68,26 @@ public sealed class SqlCommandCounter : DbCommandInterceptor
         if (ReferenceEquals(Recording.Value, this))
         {
             _commands.Enqueue(command.CommandText);
+            _paths.Enqueue(CurrentPath.Value ?? "");
         }
 
         return result;
     }
 
-    private sealed class MarkRequests(SqlCommandCounter counter, PathString path) : IStartupFilter
+    private sealed class MarkRequests(SqlCommandCounter counter, PathString? path) : IStartupFilter
     {
         public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
         {
             app.Use(async (context, nextMiddleware) =>
             {
-                if (!context.Request.Path.Equals(path))
+                if (path is { } only && !context.Request.Path.Equals(only))
                 {
                     await nextMiddleware(context);
                     return;
                 }
 
                 Recording.Value = counter;
+                CurrentPath.Value = context.Request.Method + " " + context.Request.Path;
                 try
                 {
                     await nextMiddleware(context);
@@ -84,6 +95,7 @@ public sealed class SqlCommandCounter : DbCommandInterceptor
                 finally
                 {
                     Recording.Value = null;
+                    CurrentPath.Value = null;
                 }
             });
             next(app);

@@ -40,16 +40,17 @@ public sealed class SecondFactorModel(MfaSignIn mfa, TotpAuthenticatorService to
         }
 
         // Enrolment required: a user with no factor is taken through enrolment right after the password.
-        var inventory = await factors.GetAsync(pending.User);
-        if (inventory.Count == 0)
+        var kinds = await factors.GetKindsAsync(pending.User);
+        if (!kinds.Any)
         {
             return LocalRedirect(ReturnUrls.With("/account/mfa/enroll", ReturnUrl));
         }
 
-        HasAuthenticator = inventory.Authenticators.Count > 0;
-        HasPasskeys = inventory.Passkeys.Count > 0;
+        HasAuthenticator = kinds.Authenticator;
+        HasPasskeys = kinds.Passkey;
 
-        LockedUntil = await lockout.LockedUntilAsync(pending.User.Id);
+        // From the account row just read for this request (the POST re-checks the lockout atomically anyway).
+        LockedUntil = lockout.LockedUntil(pending.User);
         return Page();
     }
 
@@ -110,9 +111,9 @@ public sealed class SecondFactorModel(MfaSignIn mfa, TotpAuthenticatorService to
         }
 
         // The page is shown again: it offers the other factors the user has (read only now, not on every success).
-        var inventory = await factors.GetAsync(pending.User);
-        HasAuthenticator = inventory.Authenticators.Count > 0;
-        HasPasskeys = inventory.Passkeys.Count > 0;
+        var kinds = await factors.GetKindsAsync(pending.User);
+        HasAuthenticator = kinds.Authenticator;
+        HasPasskeys = kinds.Passkey;
         return Page();
     }
 }
