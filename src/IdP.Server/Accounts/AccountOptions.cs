@@ -19,6 +19,13 @@ public sealed class AccountOptions : IValidatableObject
     /// <summary>Sensitive changes on the account page (removing a factor, new recovery codes) need a sign-in this recent.</summary>
     public TimeSpan SensitiveActionMaxAge { get; set; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>
+    /// Password checks that may run at once (each is about 50-100 ms of a core); more wait their turn. 0: one per
+    /// processor the server may use.
+    /// </summary>
+    [Range(0, 1024, ErrorMessage = "Accounts:ConcurrentPasswordChecks must be between 0 (one per processor) and 1024.")]
+    public int ConcurrentPasswordChecks { get; set; }
+
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
         if (SessionLifetime <= TimeSpan.Zero)

@@ -17,6 +17,7 @@ public static class AccountServiceCollectionExtensions
             .ValidateOnStart();
 
         services.AddScoped<RecentAuthentication>();
+        services.AddSingleton<PasswordCheckGate>();
 
         services.AddAuthentication(IdentityConstants.ApplicationScheme)
                 .AddIdentityCookies();
@@ -42,6 +43,7 @@ public static class AccountServiceCollectionExtensions
                 .AddSignInManager<IdpSignInManager>()
                 .AddClaimsPrincipalFactory<IdpUserClaimsPrincipalFactory>()
                 .AddEntityFrameworkStores<IdpDbContext>()
+                .AddUserStore<IdpUserStore>()
                 .AddDefaultTokenProviders();
 
         services.AddOptions<IdentityOptions>().Configure<IOptions<AccountOptions>>((identity, accounts) =>

@@ -161,12 +161,9 @@ internal sealed class RequestIdentityMap<T>(IdpDbContext db, Func<T, string?> ke
 
     public T? Find(Func<T, bool> match)
     {
-        foreach (var entry in db.ChangeTracker.Entries<T>())
+        if (db.ChangeTracker.FindTracked(match) is { } tracked)
         {
-            if (match(entry.Entity))
-            {
-                return entry.Entity;
-            }
+            return tracked;
         }
 
         foreach (var entity in _entities.Values)

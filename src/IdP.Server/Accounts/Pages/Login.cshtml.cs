@@ -10,7 +10,8 @@ namespace IdP.Server.Accounts.Pages;
 /// Password sign-in. Messages never reveal whether an account exists; the antiforgery token on the form
 /// stops login CSRF (RFC 9700 §4.4.1.8 / OWASP "login CSRF").
 /// </summary>
-public sealed class LoginModel(SignInManager<IdpUser> signIn, UserManager<IdpUser> users, MfaSignIn mfa, AuditLog audit) : PageModel
+public sealed class LoginModel(SignInManager<IdpUser> signIn, UserManager<IdpUser> users, MfaSignIn mfa, AuditLog audit, PasswordCheckGate passwordChecks)
+    : PageModel
 {
     // Used to spend the same hashing time when the account does not exist (no user enumeration by timing).
     private static readonly string UnknownUserHash = new PasswordHasher<IdpUser>().HashPassword(new IdpUser(), Guid.NewGuid().ToString());
@@ -42,7 +43,7 @@ public sealed class LoginModel(SignInManager<IdpUser> signIn, UserManager<IdpUse
         var user = await users.FindByNameAsync(Input.UserName) ?? await users.FindByEmailAsync(Input.UserName);
         if (user is null)
         {
-            users.PasswordHasher.VerifyHashedPassword(new IdpUser(), UnknownUserHash, Input.Password);
+            await passwordChecks.RunAsync(() => Task.FromResult(users.PasswordHasher.VerifyHashedPassword(new IdpUser(), UnknownUserHash, Input.Password)));
             // Note: what was typed is not recorded: it is often a password typed into the wrong field.
             await audit.WriteAsync(AuditTypes.PasswordSignIn, AuditLog.Failure, null, "password", AuditReasons.UnknownUser);
             return Fail("The user name or password is incorrect.");
@@ -50,7 +51,7 @@ public sealed class LoginModel(SignInManager<IdpUser> signIn, UserManager<IdpUse
 
         // Read from the account just loaded (no query), so that a lockout this attempt starts can be told apart.
         var lockedBefore = await users.IsLockedOutAsync(user);
-        var result = await signIn.CheckPasswordSignInAsync(user, Input.Password, lockoutOnFailure: true);
+        var result = await passwordChecks.RunAsync(() => signIn.CheckPasswordSignInAsync(user, Input.Password, lockoutOnFailure: true));
         await audit.WriteAsync(AuditTypes.PasswordSignIn, result.Succeeded ? AuditLog.Success : AuditLog.Failure, user, "password",
             result.Succeeded ? null
             : result.IsLockedOut ? AuditReasons.LockedOut
@@ -81,7 +82,7 @@ public sealed class LoginModel(SignInManager<IdpUser> signIn, UserManager<IdpUse
         // before it counts failures, so this path counts them itself: guessing stays bounded by the lockout.
         if (result.IsNotAllowed && user.IsDisabled && !lockedBefore)
         {
-            if (await users.CheckPasswordAsync(user, Input.Password))
+            if (await passwordChecks.RunAsync(() => users.CheckPasswordAsync(user, Input.Password)))
             {
                 return Fail("This account is disabled. Contact your administrator.");
             }
