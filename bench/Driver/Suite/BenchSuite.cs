@@ -790,6 +790,11 @@ public sealed class BenchSuite(BenchSettings settings)
             // Kept for call graphs (perf report -i … -g caller); the JIT's symbol map is gone with the server.
             File.Copy(perfData, Path.ChangeExtension(path, ".perf.data"), overwrite: true);
             var symbols = $"/tmp/perf-{server.Pid}.map";
+            foreach (var stale in Directory.GetFiles(settings.ResultsDirectory, Path.GetFileNameWithoutExtension(path) + ".perf-*.map"))
+            {
+                File.Delete(stale);
+            }
+
             if (File.Exists(symbols))
             {
                 // perf report looks the map up by the recorded pid: copy it back to /tmp to read the .perf.data.
