@@ -1,7 +1,7 @@
 using IdP.Server.Accounts;
 using IdP.Server.Data;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
 
 namespace IdP.Server.Mfa;
 
