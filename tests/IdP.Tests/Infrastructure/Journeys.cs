@@ -55,6 +55,25 @@ public static class Journeys
         return await browser.SubmitAsync(consentPage, 0, ("consent", allow ? "accept" : "deny"));
     }
 
+    /// <summary>A confidential web application with the code and refresh grants, OpenID scopes and no consent page; its secret.</summary>
+    public static Task<string?> AddWebClientAsync(this IdpFactory idp, string clientId = "web-app")
+        => idp.CreateClientAsync(new IdP.Server.Administration.ClientSpec(clientId, IdP.Server.Administration.ClientKind.Confidential,
+            [OpenIddict.Abstractions.OpenIddictConstants.GrantTypes.AuthorizationCode, OpenIddict.Abstractions.OpenIddictConstants.GrantTypes.RefreshToken],
+            [OidcClient.DefaultRedirectUri], [],
+            [OpenIddict.Abstractions.OpenIddictConstants.Scopes.OpenId, OpenIddict.Abstractions.OpenIddictConstants.Scopes.Profile,
+             OpenIddict.Abstractions.OpenIddictConstants.Scopes.OfflineAccess],
+            RequireConsent: false, DisplayName: "Web App"));
+
+    /// <summary>A whole sign-in in a fresh browser (password, then the authenticator's code), and the code redeemed with PKCE.</summary>
+    public static async Task<TokenResponse> SignInAndRedeemAsync(this IdpFactory idp, OidcClient client, string userName, string password,
+        string scope = "openid profile offline_access")
+    {
+        using var browser = idp.CreateBrowser();
+        var pkce = Pkce.Create();
+        var code = await browser.SignInForCodeAsync(client, pkce, userName, password, scope);
+        return (await client.RedeemCodeAsync(code, pkce.Verifier)).EnsureSuccess();
+    }
+
     /// <summary>Starts an authorization request and signs in (and consents if asked); returns the code sent to the client.</summary>
     public static async Task<string> SignInForCodeAsync(this BrowserClient browser, OidcClient client, Pkce pkce, string userName, string password,
         string scope = "openid profile", params (string Name, string Value)[] extra)

@@ -1,4 +1,3 @@
-using IdP.Server.Administration;
 using IdP.Server.Data;
 using IdP.Server.Keys;
 using IdP.Tests.Infrastructure;
@@ -23,11 +22,11 @@ public sealed class InternalTokenSigningTests
     {
         // Arrange
         using var idp = new IdpFactory();
-        var client = await WebClientAsync(idp);
+        var client = new OidcClient(idp.CreateClient(), "web-app", await idp.AddWebClientAsync());
         await idp.CreateUserAsync("alice", "Correct-Horse-9");
 
         // Act
-        var tokens = await SignInAsync(idp, client, "alice");
+        var tokens = await idp.SignInAndRedeemAsync(client, "alice", "Correct-Horse-9");
 
         // Assert: what clients and the gateway verify is RS256 against the JWKS, which lists RSA keys only.
         var jwks = await TokenVerifier.FetchJwksAsync(idp.CreateClient());
@@ -60,10 +59,10 @@ public sealed class InternalTokenSigningTests
         string? secret;
         using (var first = IdpFactory.On(dataDirectory, keepData: true))
         {
-            secret = await AddWebClientAsync(first);
+            secret = await first.AddWebClientAsync();
             var client = new OidcClient(first.CreateClient(), "web-app", secret);
             await first.CreateUserAsync("alice", "Correct-Horse-9");
-            refreshToken = (await SignInAsync(first, client, "alice")).RefreshToken!;
+            refreshToken = (await first.SignInAndRedeemAsync(client, "alice", "Correct-Horse-9")).RefreshToken!;
         }
 
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
@@ -72,22 +71,6 @@ public sealed class InternalTokenSigningTests
 
         refreshed.EnsureSuccess();
         Assert.NotNull(refreshed.AccessToken);
-    }
-
-    private static async Task<OidcClient> WebClientAsync(IdpFactory idp)
-        => new(idp.CreateClient(), "web-app", await AddWebClientAsync(idp));
-
-    private static Task<string?> AddWebClientAsync(IdpFactory idp)
-        => idp.CreateClientAsync(new ClientSpec("web-app", ClientKind.Confidential,
-            [GrantTypes.AuthorizationCode, GrantTypes.RefreshToken], [OidcClient.DefaultRedirectUri], [],
-            [Scopes.OpenId, Scopes.Profile, Scopes.OfflineAccess], RequireConsent: false, DisplayName: "Web App"));
-
-    private static async Task<TokenResponse> SignInAsync(IdpFactory idp, OidcClient client, string userName)
-    {
-        using var browser = idp.CreateBrowser();
-        var pkce = Pkce.Create();
-        var code = await browser.SignInForCodeAsync(client, pkce, userName, "Correct-Horse-9", "openid profile offline_access");
-        return (await client.RedeemCodeAsync(code, pkce.Verifier)).EnsureSuccess();
     }
 
     /// <summary>The JWS inside a JWE IdP encrypted to itself, read with the ring's encryption keys.</summary>

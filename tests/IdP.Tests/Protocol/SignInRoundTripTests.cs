@@ -1,7 +1,5 @@
-using IdP.Server.Administration;
 using IdP.Tests.Infrastructure;
 using Microsoft.AspNetCore.Hosting;
-using static OpenIddict.Abstractions.OpenIddictConstants;
 
 namespace IdP.Tests.Protocol;
 
@@ -19,15 +17,12 @@ public sealed class SignInRoundTripTests
         using var idp = new CountingIdpFactory();
         await idp.CreateUserAsync("warm", "Correct-Horse-9");
         await idp.CreateUserAsync("alice", "Correct-Horse-9");
-        var secret = await idp.CreateClientAsync(new ClientSpec("web-app", ClientKind.Confidential,
-            [GrantTypes.AuthorizationCode, GrantTypes.RefreshToken], [OidcClient.DefaultRedirectUri], [],
-            [Scopes.OpenId, Scopes.Profile, Scopes.OfflineAccess], RequireConsent: false, DisplayName: "Web App"));
-        var client = new OidcClient(idp.CreateClient(), "web-app", secret);
-        await SignInAndRedeemAsync(idp, client, "warm");
+        var client = new OidcClient(idp.CreateClient(), "web-app", await idp.AddWebClientAsync());
+        await idp.SignInAndRedeemAsync(client, "warm", "Correct-Horse-9");
         idp.Counter.Clear();
 
         // Act
-        var tokens = await SignInAndRedeemAsync(idp, client, "alice");
+        var tokens = await idp.SignInAndRedeemAsync(client, "alice", "Correct-Horse-9");
 
         // Assert: the tokens came, and each request sent exactly what it needs (a client-cache poll may fall due
         // anywhere and is not counted).
@@ -54,14 +49,6 @@ public sealed class SignInRoundTripTests
         Assert.DoesNotContain(sent, command => command.Sql.Contains("\"AspNetUserClaims\"", StringComparison.Ordinal));
 
         int Count(string path) => sent.Count(command => command.Path == path);
-    }
-
-    private static async Task<TokenResponse> SignInAndRedeemAsync(CountingIdpFactory idp, OidcClient client, string userName)
-    {
-        using var browser = idp.CreateBrowser();
-        var pkce = Pkce.Create();
-        var code = await browser.SignInForCodeAsync(client, pkce, userName, "Correct-Horse-9", "openid profile offline_access");
-        return (await client.RedeemCodeAsync(code, pkce.Verifier)).EnsureSuccess();
     }
 
     private sealed class CountingIdpFactory() : IdpFactory(NewDataDirectory(), new Dictionary<string, string?>())
