@@ -25,7 +25,9 @@ public sealed class IdpUserStore(IdpDbContext context, IdentityErrorDescriber? d
         ThrowIfDisposed();
 
         // As DbSet.Find: the account this request already tracks is the answer, without a query.
-        return Context.ChangeTracker.FindTracked<IdpUser>(user => user.Id == userId) is { } tracked ? Task.FromResult<IdpUser?>(tracked) : UserById(Context, userId, cancellationToken);
+        return Context.ChangeTracker.FindTracked<IdpUser>(user => user.Id == userId) is { } tracked
+            ? Task.FromResult<IdpUser?>(tracked)
+            : UserById(Context, userId, cancellationToken);
     }
 
     public override Task<IdpUser?> FindByNameAsync(string normalizedUserName, CancellationToken cancellationToken = default)

@@ -107,7 +107,7 @@ internal sealed class CachedScopes(ClientCacheView view, ClientCache cache, IdpD
         var missing = new List<string>();
         foreach (var name in names.Distinct(StringComparer.Ordinal))
         {
-            if ((_handedOut.Find(s => s.Name == name) ?? (snapshot?.ScopeByName(name) is { } cached ? _handedOut.Remember(cached) : null)) is { } scope)
+            if ((_handedOut.Find(s => s.Name == name) ?? FromSnapshot(snapshot, s => s.ScopeByName(name))) is { } scope)
             {
                 yield return scope;
             }
@@ -136,7 +136,11 @@ internal sealed class CachedScopes(ClientCacheView view, ClientCache cache, IdpD
 
     private async ValueTask<OpenIddictEntityFrameworkCoreScope?> FromSnapshotAsync(
         Func<ClientCacheSnapshot, OpenIddictEntityFrameworkCoreScope?> lookup, CancellationToken cancellationToken)
-        => await view.GetAsync(cancellationToken) is { } snapshot && lookup(snapshot) is { } scope ? _handedOut.Remember(scope) : null;
+        => FromSnapshot(await view.GetAsync(cancellationToken), lookup);
+
+    private OpenIddictEntityFrameworkCoreScope? FromSnapshot(
+        ClientCacheSnapshot? snapshot, Func<ClientCacheSnapshot, OpenIddictEntityFrameworkCoreScope?> lookup)
+        => snapshot is not null && lookup(snapshot) is { } scope ? _handedOut.Remember(scope) : null;
 
     // A scope the snapshot lacks but the database has was created since: use it, and read the stamp soon.
     private OpenIddictEntityFrameworkCoreScope? FromDatabase(OpenIddictEntityFrameworkCoreScope? scope)

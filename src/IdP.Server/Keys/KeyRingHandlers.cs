@@ -43,7 +43,7 @@ internal sealed class SignWithActiveKey(SigningKeyRing ring) : IOpenIddictServer
     }
 
     /// <summary>Access tokens (the gateway, resource servers) and ID tokens (clients) are verified against the JWKS.</summary>
-    public static bool IsReadByOthers(string? tokenType)
+    private static bool IsReadByOthers(string? tokenType)
         => tokenType is TokenTypeIdentifiers.AccessToken or TokenTypeIdentifiers.IdentityToken;
 }
 

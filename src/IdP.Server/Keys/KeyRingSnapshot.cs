@@ -19,12 +19,15 @@ public sealed record PublishedKey(SigningCredentials Credentials, KeyInfo Info, 
 /// <summary>
 /// The keys published at one moment, with their schedules: what OpenIddict publishes, and what it signs with,
 /// decided per token from the dates (<see cref="SigningAt"/>) so activation needs no reload.
-/// <paramref name="InternalSigning"/>: the HMAC keys for tokens only IdP reads (see <see cref="SigningKeyFactory.ToInternalSigningCredentials"/>),
-/// one per encryption key and in the same order, the one to sign with first. Never published.
 /// </summary>
-public sealed record KeyRingSnapshot(
-    IReadOnlyList<PublishedKey> SigningKeys, IReadOnlyList<EncryptingCredentials> Encryption, IReadOnlyList<SigningCredentials> InternalSigning)
+public sealed record KeyRingSnapshot(IReadOnlyList<PublishedKey> SigningKeys, IReadOnlyList<EncryptingCredentials> Encryption)
 {
+    /// <summary>
+    /// The HMAC keys for tokens only IdP reads (<see cref="SigningKeyFactory.ToInternalSigningCredentials"/>), one per
+    /// encryption key and in its order, the one to sign with first. Never published.
+    /// </summary>
+    public IReadOnlyList<SigningCredentials> InternalSigning { get; } = [.. Encryption.Select(SigningKeyFactory.ToInternalSigningCredentials)];
+
     /// <summary>Every published signing key (pending, active and retired), the one signing at load time first.</summary>
     public IReadOnlyList<SigningCredentials> Signing { get; } = [.. SigningKeys.Select(k => k.Credentials)];
 

@@ -130,7 +130,6 @@ public sealed class SigningKeyRing(
     {
         var signing = new List<PublishedKey>();
         var encryption = new List<EncryptingCredentials>();
-        var internalSigning = new List<SigningCredentials>();
 
         if (keyOptions.Source == KeySource.Certificates)
         {
@@ -145,9 +144,7 @@ public sealed class SigningKeyRing(
         {
             if (key.Use == SigningKey.EncryptionUse)
             {
-                var encrypting = factory.ToEncryptingCredentials(key);
-                encryption.Add(encrypting);
-                internalSigning.Add(SigningKeyFactory.ToInternalSigningCredentials(encrypting));
+                encryption.Add(factory.ToEncryptingCredentials(key));
             }
             else if (keyOptions.Source == KeySource.Database)
             {
@@ -161,7 +158,7 @@ public sealed class SigningKeyRing(
             throw new InvalidOperationException("No signing key is available: check the Keys settings.");
         }
 
-        return new KeyRingSnapshot(signing, encryption, internalSigning);
+        return new KeyRingSnapshot(signing, encryption);
     }
 
     private static IEnumerable<(SigningCredentials Credentials, KeyInfo Info)> LoadCertificates(KeyOptions keyOptions)

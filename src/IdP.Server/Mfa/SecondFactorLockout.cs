@@ -26,12 +26,13 @@ public sealed class SecondFactorLockout(IdpDbContext db, IOptions<MfaOptions> op
     public async Task<DateTimeOffset?> LockedUntilAsync(string userId, CancellationToken cancellationToken = default)
     {
         var end = await db.Users.AsNoTracking().Where(u => u.Id == userId).Select(u => u.SecondFactorLockoutEnd).FirstOrDefaultAsync(cancellationToken);
-        return end is { } until && until > time.GetUtcNow() ? until : null;
+        return InForce(end);
     }
 
     /// <summary>Until when the factor is locked, as of the account row <paramref name="user"/> was read with in this request.</summary>
-    public DateTimeOffset? LockedUntil(IdpUser user)
-        => user.SecondFactorLockoutEnd is { } until && until > time.GetUtcNow() ? until : null;
+    public DateTimeOffset? LockedUntil(IdpUser user) => InForce(user.SecondFactorLockoutEnd);
+
+    private DateTimeOffset? InForce(DateTimeOffset? end) => end is { } until && until > time.GetUtcNow() ? until : null;
 
     /// <summary>
     /// Counts an attempt about to be made, or refuses it while the factor is locked. <paramref name="user"/> is the
@@ -40,15 +41,9 @@ public sealed class SecondFactorLockout(IdpDbContext db, IOptions<MfaOptions> op
     /// </summary>
     public async Task<AttemptReservation> ReserveAsync(IdpUser user, CancellationToken cancellationToken = default)
     {
-        if (user.SecondFactorLockoutEnd is null)
+        if (user.SecondFactorLockoutEnd is null && await TryCountAttemptAsync(user.Id, cancellationToken))
         {
-            var threshold = options.Value.LockoutThreshold;
-            var counted = await db.Users.Where(u => u.Id == user.Id && u.SecondFactorLockoutEnd == null && u.SecondFactorFailures < threshold)
-                .ExecuteUpdateAsync(set => set.SetProperty(u => u.SecondFactorFailures, u => u.SecondFactorFailures + 1), cancellationToken);
-            if (counted == 1)
-            {
-                return new AttemptReservation(true, null);
-            }
+            return new AttemptReservation(true, null);
         }
 
         // Locked, a lockout over, or the threshold reached since the row was read: nothing was counted yet.
@@ -71,10 +66,7 @@ public sealed class SecondFactorLockout(IdpDbContext db, IOptions<MfaOptions> op
             await ResetAsync(userId, cancellationToken);
         }
 
-        var threshold = options.Value.LockoutThreshold;
-        var counted = await db.Users.Where(u => u.Id == userId && u.SecondFactorFailures < threshold)
-            .ExecuteUpdateAsync(set => set.SetProperty(u => u.SecondFactorFailures, u => u.SecondFactorFailures + 1), cancellationToken);
-        if (counted == 1)
+        if (await TryCountAttemptAsync(userId, cancellationToken))
         {
             return new AttemptReservation(true, null);
         }
@@ -82,6 +74,17 @@ public sealed class SecondFactorLockout(IdpDbContext db, IOptions<MfaOptions> op
         // The threshold was reached by attempts still in flight: lock now, and refuse this one.
         var locked = await LockAsync(userId, cancellationToken);
         return new AttemptReservation(false, locked.Until, locked.StartedNow);
+    }
+
+    /// <summary>
+    /// The conditional increment that counts an attempt: only while no lockout is set and the count is under the
+    /// threshold, both checked in its WHERE clause, so racing requests cannot count past either.
+    /// </summary>
+    private async Task<bool> TryCountAttemptAsync(string userId, CancellationToken cancellationToken)
+    {
+        var threshold = options.Value.LockoutThreshold;
+        return await db.Users.Where(u => u.Id == userId && u.SecondFactorLockoutEnd == null && u.SecondFactorFailures < threshold)
+            .ExecuteUpdateAsync(set => set.SetProperty(u => u.SecondFactorFailures, u => u.SecondFactorFailures + 1), cancellationToken) == 1;
     }
 
     /// <summary>The reserved attempt failed: lock the factor when it was the last one allowed.</summary>

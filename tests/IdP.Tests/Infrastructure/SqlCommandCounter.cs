@@ -16,22 +16,17 @@ namespace IdP.Tests.Infrastructure;
 /// </summary>
 public sealed class SqlCommandCounter : DbCommandInterceptor
 {
-    private static readonly AsyncLocal<SqlCommandCounter?> Recording = new();
-    private static readonly AsyncLocal<string?> CurrentPath = new();
-    private readonly ConcurrentQueue<string> _commands = new();
-    private readonly ConcurrentQueue<string> _paths = new();
+    /// <summary>The counter a request records for, and that request ("POST /account/login").</summary>
+    private static readonly AsyncLocal<(SqlCommandCounter Counter, string Request)?> Recording = new();
+    private readonly ConcurrentQueue<SentCommand> _sent = new();
 
-    /// <summary>The request path each command in <see cref="Commands"/> was sent for.</summary>
-    public IReadOnlyList<string> Paths => [.. _paths];
+    /// <summary>Every command counted so far, in order, with the request it was sent for.</summary>
+    public IReadOnlyList<SentCommand> Sent => [.. _sent];
 
     /// <summary>The SQL of every command counted so far, in order.</summary>
-    public IReadOnlyList<string> Commands => [.. _commands];
+    public IReadOnlyList<string> Commands => [.. _sent.Select(command => command.Sql)];
 
-    public void Clear()
-    {
-        _commands.Clear();
-        _paths.Clear();
-    }
+    public void Clear() => _sent.Clear();
 
     /// <summary>Registers the interceptor on IdP's context and the marker middleware for <paramref name="path"/> (every path when null).</summary>
     public void AttachTo(IServiceCollection services, PathString? path)
@@ -65,10 +60,9 @@ public sealed class SqlCommandCounter : DbCommandInterceptor
 
     private T Count<T>(DbCommand command, T result)
     {
-        if (ReferenceEquals(Recording.Value, this))
+        if (Recording.Value is { } recording && ReferenceEquals(recording.Counter, this))
         {
-            _commands.Enqueue(command.CommandText);
-            _paths.Enqueue(CurrentPath.Value ?? "");
+            _sent.Enqueue(new SentCommand(recording.Request, command.CommandText));
         }
 
         return result;
@@ -86,8 +80,7 @@ public sealed class SqlCommandCounter : DbCommandInterceptor
                     return;
                 }
 
-                Recording.Value = counter;
-                CurrentPath.Value = context.Request.Method + " " + context.Request.Path;
+                Recording.Value = (counter, context.Request.Method + " " + context.Request.Path);
                 try
                 {
                     await nextMiddleware(context);
@@ -95,10 +88,12 @@ public sealed class SqlCommandCounter : DbCommandInterceptor
                 finally
                 {
                     Recording.Value = null;
-                    CurrentPath.Value = null;
                 }
             });
             next(app);
         };
     }
 }
+
+/// <summary>One SQL command, and the request (method and path) it was sent for.</summary>
+public sealed record SentCommand(string Request, string Sql);

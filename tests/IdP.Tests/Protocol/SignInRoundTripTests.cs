@@ -27,10 +27,10 @@ public sealed class SignInRoundTripTests
         // Assert: the tokens came, and each request sent exactly what it needs (a client-cache poll may fall due
         // anywhere and is not counted).
         Assert.NotNull(tokens.RefreshToken);
-        var sent = idp.Counter.Paths.Zip(idp.Counter.Commands, (path, sql) => (Path: path, Sql: sql))
+        var sent = idp.Counter.Sent
             .Where(command => !command.Sql.Contains("\"IdpClientChangeStamp\"", StringComparison.Ordinal))
             .ToList();
-        var listing = string.Join("\n", sent.Select(command => command.Path + ": " + command.Sql.ReplaceLineEndings(" ")[..Math.Min(120, command.Sql.Length)]));
+        var listing = string.Join("\n", sent.Select(command => command.Request + ": " + command.Sql.ReplaceLineEndings(" ")[..Math.Min(120, command.Sql.Length)]));
 
         // Password: the account, and the audit record.
         Assert.True(Count("POST /account/login") == 2, listing);
@@ -48,7 +48,7 @@ public sealed class SignInRoundTripTests
         Assert.DoesNotContain(sent, command => command.Sql.Contains("\"OpenIddictScopes\"", StringComparison.Ordinal));
         Assert.DoesNotContain(sent, command => command.Sql.Contains("\"AspNetUserClaims\"", StringComparison.Ordinal));
 
-        int Count(string path) => sent.Count(command => command.Path == path);
+        int Count(string request) => sent.Count(command => command.Request == request);
     }
 
     private sealed class CountingIdpFactory() : IdpFactory(NewDataDirectory(), new Dictionary<string, string?>())

@@ -1,3 +1,4 @@
+using IdP.Server.Accounts;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 
@@ -40,14 +41,10 @@ public sealed class SecondFactorModel(MfaSignIn mfa, TotpAuthenticatorService to
         }
 
         // Enrolment required: a user with no factor is taken through enrolment right after the password.
-        var kinds = await factors.GetKindsAsync(pending.User);
-        if (!kinds.Any)
+        if (!(await OfferFactorsAsync(pending.User)).Any)
         {
             return LocalRedirect(ReturnUrls.With("/account/mfa/enroll", ReturnUrl));
         }
-
-        HasAuthenticator = kinds.Authenticator;
-        HasPasskeys = kinds.Passkey;
 
         // From the account row just read for this request (the POST re-checks the lockout atomically anyway).
         LockedUntil = lockout.LockedUntil(pending.User);
@@ -111,9 +108,16 @@ public sealed class SecondFactorModel(MfaSignIn mfa, TotpAuthenticatorService to
         }
 
         // The page is shown again: it offers the other factors the user has (read only now, not on every success).
-        var kinds = await factors.GetKindsAsync(pending.User);
+        await OfferFactorsAsync(pending.User);
+        return Page();
+    }
+
+    /// <summary>The page offers the kinds of factor the user has.</summary>
+    private async Task<FactorKinds> OfferFactorsAsync(IdpUser user)
+    {
+        var kinds = await factors.GetKindsAsync(user);
         HasAuthenticator = kinds.Authenticator;
         HasPasskeys = kinds.Passkey;
-        return Page();
+        return kinds;
     }
 }
