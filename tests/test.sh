@@ -89,6 +89,14 @@ if (( ${#trx_files[@]} > 0 )); then
     done < <(cat "${trx_files[@]}" | grep -o '<UnitTestResult [^>]*>' | sed -n 's/.* outcome="\([A-Za-z]*\)".*/\1/p' | sort | uniq -c)
 fi
 
+# The failed tests' names, so that the end of the output (all a CI log may keep) says which ones.
+if (( failed > 0 )); then
+    echo
+    echo "Failed tests:"
+    cat "${trx_files[@]}" | grep -o '<UnitTestResult [^>]*>' | grep -v 'outcome="\(Passed\|NotExecuted\|Inconclusive\)"' \
+        | sed -n 's/.* testName="\([^"]*\)".* outcome="\([A-Za-z]*\)".*/  \1 (\2)/p' | sed 's/&quot;/"/g; s/&amp;/\&/g'
+fi
+
 if (( status != 0 && failed == 0 )); then
     echo
     if (( ${#trx_files[@]} == 0 )); then

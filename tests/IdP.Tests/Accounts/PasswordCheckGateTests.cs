@@ -63,7 +63,8 @@ public sealed class PasswordCheckGateTests
         ["Accounts:ConcurrentPasswordChecks"] = slots.ToString(System.Globalization.CultureInfo.InvariantCulture),
     })
     {
-        public OverlapRecordingHasher Hasher { get; } = new();
+        // With one slot nothing can join a check, so each waits briefly; with several, up to seconds for the next.
+        public OverlapRecordingHasher Hasher { get; } = new(TimeSpan.FromMilliseconds(slots == 1 ? 100 : 10_000));
 
         protected override void ConfigureWebHost(IWebHostBuilder builder)
         {
@@ -73,7 +74,7 @@ public sealed class PasswordCheckGateTests
     }
 
     /// <summary>Identity's hasher, counting the checks in progress; each check also lasts long enough to overlap.</summary>
-    private sealed class OverlapRecordingHasher : IPasswordHasher<IdpUser>
+    private sealed class OverlapRecordingHasher(TimeSpan waitForCompany) : IPasswordHasher<IdpUser>
     {
         private readonly PasswordHasher<IdpUser> _inner = new();
         private int _now;
@@ -91,7 +92,10 @@ public sealed class PasswordCheckGateTests
             InterlockedMax(ref _most, now);
             try
             {
-                Thread.Sleep(100);
+                // Until a check let through beside this one starts (once, ever), or the limit. With one slot none
+                // can, so each check waits its short limit. Waiting for company rather than a fixed time keeps the
+                // overlap test true on a busy machine whose thread pool is slow to give the next check a thread.
+                SpinWait.SpinUntil(() => Volatile.Read(ref _most) > 1, waitForCompany);
                 return _inner.VerifyHashedPassword(user, hashedPassword, providedPassword);
             }
             finally

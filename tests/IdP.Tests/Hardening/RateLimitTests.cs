@@ -10,7 +10,7 @@ namespace IdP.Tests.Hardening;
 /// <summary>Password, code and client-secret guessing is slowed per IP and per account, with a 429 a client can act on.</summary>
 public sealed class RateLimitTests
 {
-    private static Dictionary<string, string?> Limits(string group, int perIp, int perAccount, string window = "00:00:02", params (string, string)[] more)
+    private static Dictionary<string, string?> Limits(string group, int perIp, int perAccount, string window, params (string, string)[] more)
     {
         var settings = new Dictionary<string, string?>
         {
@@ -44,8 +44,11 @@ public sealed class RateLimitTests
     [Fact]
     public async Task an_account_past_its_login_limit_gets_429_with_retry_after_others_do_not_and_the_limit_resets_after_the_window()
     {
-        using var idp = new PeerIdpFactory(Limits("Login", perIp: 100, perAccount: 3));
+        using var idp = new PeerIdpFactory(Limits("Login", perIp: 100, perAccount: 3, window: "00:00:03"));
         using var client = idp.ClientFrom("203.0.113.10");
+        // A first login of another account takes the cold start (page compilation, the first password check) out of
+        // alice's window, which starts at her first attempt: all four must land in it on a busy machine too.
+        Assert.Equal(HttpStatusCode.OK, (await LoginAsync(client, "warm-up")).StatusCode);
 
         for (var attempt = 0; attempt < 3; attempt++)
         {
@@ -55,7 +58,7 @@ public sealed class RateLimitTests
         var limited = await LoginAsync(client, "ALICE "); // same account, however it is typed
         Assert.Equal(HttpStatusCode.TooManyRequests, limited.StatusCode);
         var retryAfter = int.Parse(Assert.Single(limited.Headers.GetValues("Retry-After")), System.Globalization.CultureInfo.InvariantCulture);
-        Assert.InRange(retryAfter, 1, 2);
+        Assert.InRange(retryAfter, 1, 3);
         Assert.Contains("Too many attempts", await limited.Content.ReadAsStringAsync(), StringComparison.Ordinal);
 
         Assert.Equal(HttpStatusCode.OK, (await LoginAsync(client, "bob")).StatusCode);
