@@ -3,6 +3,7 @@
 # Both sets are generated from the same model: migrations/Sqlite (IdpDbContext) and migrations/PostgreSql
 # (PostgreSqlIdpDbContext). A test (MigrationSetTests) fails when either set lags behind the model.
 # The tools put each model snapshot in a folder named after its namespace, so it is moved back beside its set.
+# Then the compiled models are regenerated from the changed model (compile-model.sh).
 set -euo pipefail
 name=${1:?usage: migrations/add-migration.sh <MigrationName>}
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -19,3 +20,4 @@ for provider in Sqlite PostgreSql; do
   fi
   rm -rf IdP
 done
+"$root/migrations/compile-model.sh"

@@ -34,6 +34,9 @@ public static class DatabaseServiceCollectionExtensions
             options.UseSqlite(database.ResolveConnectionString(), sqlite =>
                 sqlite.MigrationsAssembly(typeof(IdpDbContext).Assembly.FullName));
             options.AddInterceptors(new SqlitePragmaInterceptor(database.SqliteSynchronous));
+            // The model compiled ahead of time (Data/CompiledModels, migrations/compile-model.sh): building it at
+            // start-up ran EF Core's conventions over every entity, code and memory an idle server kept.
+            options.UseModel(CompiledModels.Sqlite.IdpDbContextModel.Instance);
 
             // OpenIddict's entity sets live in the same context.
             options.UseOpenIddict();
@@ -47,6 +50,7 @@ public static class DatabaseServiceCollectionExtensions
             // as a whole; a failed request fails cleanly instead and the client retries.
             options.UseNpgsql(database.ConnectionString, npgsql =>
                 npgsql.MigrationsAssembly(typeof(IdpDbContext).Assembly.FullName));
+            options.UseModel(CompiledModels.PostgreSql.PostgreSqlIdpDbContextModel.Instance);
             options.UseOpenIddict();
         });
 

@@ -33,7 +33,7 @@ public sealed partial class NginxBalancer : IAsyncDisposable
     /// <summary>The public address of the deployment: IdP's issuer.</summary>
     public Uri BaseAddress => new($"https://localhost:{Port}/");
 
-    public static string SampleConfigurationPath => Path.Combine(RepositoryRoot(), "docs", "deployment", "nginx.conf");
+    public static string SampleConfigurationPath => Path.Combine(Repository.Root, "docs", "deployment", "nginx.conf");
 
     public static async Task<NginxBalancer> StartAsync(int port, params string[] instanceAddresses)
     {
@@ -167,19 +167,6 @@ public sealed partial class NginxBalancer : IAsyncDisposable
         File.WriteAllText(Path.Combine(directory, "cert.pem"), certificate.ExportCertificatePem());
         File.WriteAllText(Path.Combine(directory, "key.pem"), key.ExportPkcs8PrivateKeyPem());
         return certificate;
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "IdP.sln")))
-            {
-                return directory.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("The repository root (IdP.sln) was not found above the test binaries.");
     }
 
     [GeneratedRegex(@"^\s*server 10\.0\.0\.\d+:\d+ [^;]*;\s*$\n?", RegexOptions.Multiline)]

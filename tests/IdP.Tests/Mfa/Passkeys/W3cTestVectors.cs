@@ -1,4 +1,5 @@
 using System.Text.Json;
+using IdP.Tests.Infrastructure;
 
 namespace IdP.Tests.Mfa.Passkeys;
 
@@ -51,15 +52,7 @@ public static class W3cTestVectors
 
     private static string FilePath()
     {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "IdP.sln")))
-            {
-                var path = Path.GetFullPath(Path.Combine(directory.FullName, "..", "shared", "webauthn", "w3c-test-vectors.json"));
-                return File.Exists(path) ? path : throw new FileNotFoundException($"The W3C WebAuthn test vectors are expected at {path}.", path);
-            }
-        }
-
-        throw new DirectoryNotFoundException("IdP.sln not found above the test binaries.");
+        var path = Path.GetFullPath(Path.Combine(Repository.Root, "..", "shared", "webauthn", "w3c-test-vectors.json"));
+        return File.Exists(path) ? path : throw new FileNotFoundException($"The W3C WebAuthn test vectors are expected at {path}.", path);
     }
 }
