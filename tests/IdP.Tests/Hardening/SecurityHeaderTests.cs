@@ -53,6 +53,17 @@ public sealed class SecurityHeaderTests(IdpFactory idp) : IClassFixture<IdpFacto
     }
 
     [Fact]
+    public async Task with_allowed_hosts_set_a_request_for_another_host_is_refused_outright()
+    {
+        using var restricted = IdpFactory.On(IdpFactory.NewDataDirectory(), new Dictionary<string, string?> { ["AllowedHosts"] = "idp.example" });
+        using var ours = restricted.CreateClient(new WebApplicationFactoryClientOptions { BaseAddress = new Uri("http://idp.example/") });
+        using var other = restricted.CreateClient(new WebApplicationFactoryClientOptions { BaseAddress = new Uri("http://evil.example/") });
+
+        Assert.Equal(HttpStatusCode.OK, (await ours.GetAsync("/.well-known/openid-configuration")).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await other.GetAsync("/.well-known/openid-configuration")).StatusCode);
+    }
+
+    [Fact]
     public async Task with_https_required_cookies_are_secure_and_http_only_and_https_responses_carry_hsts()
     {
         using var secure = IdpFactory.On(IdpFactory.NewDataDirectory(), new Dictionary<string, string?>
