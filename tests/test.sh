@@ -93,8 +93,12 @@ fi
 if (( failed > 0 )); then
     echo
     echo "Failed tests:"
-    cat "${trx_files[@]}" | grep -o '<UnitTestResult [^>]*>' | grep -v 'outcome="\(Passed\|NotExecuted\|Inconclusive\)"' \
-        | sed -n 's/.* testName="\([^"]*\)".* outcome="\([A-Za-z]*\)".*/  \1 (\2)/p' | sed 's/&quot;/"/g; s/&amp;/\&/g'
+    for trx in "${trx_files[@]}"; do
+        database=$(basename "$trx"); database=${database%%_*} # the TRX files are named <database>_<framework>_<time>.trx
+        grep -o '<UnitTestResult [^>]*>' "$trx" | grep -v 'outcome="\(Passed\|NotExecuted\|Inconclusive\)"' \
+            | sed -n "s/.* testName=\"\([^\"]*\)\".* outcome=\"\([A-Za-z]*\)\".*/  \1 (\2, $database)/p" \
+            | sed 's/&quot;/"/g; s/&amp;/\&/g' || true
+    done
 fi
 
 if (( status != 0 && failed == 0 )); then

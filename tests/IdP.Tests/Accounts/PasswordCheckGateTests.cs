@@ -92,7 +92,7 @@ public sealed class PasswordCheckGateTests
             InterlockedMax(ref _most, now);
             try
             {
-                // Until a check let through beside this one starts (once, ever), or the limit. With one slot none
+                // Until two checks have overlapped (since the last Reset), or the limit. With one slot they never
                 // can, so each check waits its short limit. Waiting for company rather than a fixed time keeps the
                 // overlap test true on a busy machine whose thread pool is slow to give the next check a thread.
                 SpinWait.SpinUntil(() => Volatile.Read(ref _most) > 1, waitForCompany);

@@ -48,6 +48,21 @@ public sealed class UserCommandTests(AdminCli cli) : IClassFixture<AdminCli>
     }
 
     [Fact]
+    public async Task users_add_with_a_name_outside_ascii_exits_2_and_creates_nothing()
+    {
+        // User names are ASCII (Identity's default character set): matching them needs no Unicode normalisation,
+        // which IdP, running without ICU, does not have (docs/deployment.md, "No ICU"). "José" either way: é as one
+        // code point, and e followed by a combining accent.
+        foreach (var name in (string[])["jos\u00e9", "jose\u0301"])
+        {
+            var result = await cli.RunWithInputAsync(Password, "users", "add", name);
+
+            Assert.Contains("is invalid", result.AssertRefused(), StringComparison.Ordinal);
+            (await cli.RunAsync("users", "show", name)).AssertRefused();
+        }
+    }
+
+    [Fact]
     public async Task users_add_of_an_existing_user_exits_2_and_keeps_the_first_account()
     {
         (await cli.RunWithInputAsync(Password, "users", "add", "bob")).EnsureSuccess();
