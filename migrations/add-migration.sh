@@ -6,12 +6,9 @@
 # Then the compiled models are regenerated from the changed model (compile-model.sh).
 set -euo pipefail
 name=${1:?usage: migrations/add-migration.sh <MigrationName>}
-root=$(cd "$(dirname "$0")/.." && pwd)
-cd "$root/src/IdP.Server"
-dotnet tool restore >/dev/null
-for provider in Sqlite PostgreSql; do
-  context=IdpDbContext
-  [[ $provider == PostgreSql ]] && context=PostgreSqlIdpDbContext
+source "$(dirname "$0")/providers.sh"
+for provider in "${providers[@]}"; do
+  context=${contexts[$provider]}
   dotnet ef migrations add "$name" --context "$context" \
     --output-dir "../../migrations/$provider" --namespace "IdP.Server.Migrations.$provider"
   snapshot="IdP/Server/Migrations/$provider/${context}ModelSnapshot.cs"

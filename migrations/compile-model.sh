@@ -6,15 +6,11 @@
 # Each model is generated beside the build output first and then replaces its folder, so that the project (which
 # uses the current compiled models) still builds, and files of entities since removed go.
 set -euo pipefail
-root=$(cd "$(dirname "$0")/.." && pwd)
-cd "$root/src/IdP.Server"
-dotnet tool restore >/dev/null
-for provider in Sqlite PostgreSql; do
-  context=IdpDbContext
-  [[ $provider == PostgreSql ]] && context=PostgreSqlIdpDbContext
+source "$(dirname "$0")/providers.sh"
+for provider in "${providers[@]}"; do
   staging="obj/compiled-model/$provider"
   rm -rf "$staging"
-  dotnet ef dbcontext optimize --context "$context" \
+  dotnet ef dbcontext optimize --context "${contexts[$provider]}" \
     --output-dir "$staging" --namespace "IdP.Server.Data.CompiledModels.$provider"
   rm -rf "Data/CompiledModels/$provider"
   mkdir -p Data/CompiledModels
