@@ -8,7 +8,7 @@ set -euo pipefail
 name=${1:?usage: migrations/add-migration.sh <MigrationName>}
 source "$(dirname "$0")/providers.sh"
 for provider in "${providers[@]}"; do
-  context=${contexts[$provider]}
+  context=$(context_of "$provider")
   dotnet ef migrations add "$name" --context "$context" \
     --output-dir "../../migrations/$provider" --namespace "IdP.Server.Migrations.$provider"
   snapshot="IdP/Server/Migrations/$provider/${context}ModelSnapshot.cs"

@@ -5,4 +5,9 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root/src/IdP.Server"
 dotnet tool restore >/dev/null
 providers=(Sqlite PostgreSql)
-declare -A contexts=([Sqlite]=IdpDbContext [PostgreSql]=PostgreSqlIdpDbContext)
+context_of() {
+  case "$1" in
+    Sqlite) echo IdpDbContext ;;
+    PostgreSql) echo PostgreSqlIdpDbContext ;;
+  esac
+}

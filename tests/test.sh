@@ -97,7 +97,7 @@ if (( failed > 0 )); then
         database=$(basename "$trx"); database=${database%%_*} # the TRX files are named <database>_<framework>_<time>.trx
         grep -o '<UnitTestResult [^>]*>' "$trx" | grep -v 'outcome="\(Passed\|NotExecuted\|Inconclusive\)"' \
             | sed -n "s/.* testName=\"\([^\"]*\)\".* outcome=\"\([A-Za-z]*\)\".*/  \1 (\2, $database)/p" \
-            | sed 's/&quot;/"/g; s/&amp;/\&/g' || true
+            | sed "s/&quot;/\"/g; s/&apos;/'/g; s/&lt;/</g; s/&gt;/>/g; s/&amp;/\&/g" || true
     done
 fi
 

@@ -22,6 +22,10 @@ public static class DatabaseServiceCollectionExtensions
         // one costs far more than the request's own work: building its options (the provider, the interceptors) and
         // creating EF Core's internal services the first time anything touches it. A pooled context keeps those
         // services and is reset (change tracker, settings) when its scope ends (docs/benchmarks.md).
+        // Each context's model is compiled ahead of time (Data/CompiledModels, migrations/compile-model.sh) and found
+        // by EF Core through the [DbContextModel] attribute generated with it: building it at start-up ran EF Core's
+        // conventions over every entity, code and memory an idle server kept. Nothing here names the compiled types,
+        // so deleting that folder (to recover from a removed entity) leaves a project that builds.
         services.AddPooledDbContextFactory<IdpDbContext>((provider, options) =>
         {
             var database = provider.GetRequiredService<IOptions<DatabaseOptions>>().Value;
@@ -34,9 +38,6 @@ public static class DatabaseServiceCollectionExtensions
             options.UseSqlite(database.ResolveConnectionString(), sqlite =>
                 sqlite.MigrationsAssembly(typeof(IdpDbContext).Assembly.FullName));
             options.AddInterceptors(new SqlitePragmaInterceptor(database.SqliteSynchronous));
-            // The model compiled ahead of time (Data/CompiledModels, migrations/compile-model.sh): building it at
-            // start-up ran EF Core's conventions over every entity, code and memory an idle server kept.
-            options.UseModel(CompiledModels.Sqlite.IdpDbContextModel.Instance);
 
             // OpenIddict's entity sets live in the same context.
             options.UseOpenIddict();
@@ -50,7 +51,6 @@ public static class DatabaseServiceCollectionExtensions
             // as a whole; a failed request fails cleanly instead and the client retries.
             options.UseNpgsql(database.ConnectionString, npgsql =>
                 npgsql.MigrationsAssembly(typeof(IdpDbContext).Assembly.FullName));
-            options.UseModel(CompiledModels.PostgreSql.PostgreSqlIdpDbContextModel.Instance);
             options.UseOpenIddict();
         });
 

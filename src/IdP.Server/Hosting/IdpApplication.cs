@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging.Console;
+
 namespace IdP.Server.Hosting;
 
 public static class IdpApplication
@@ -8,10 +10,12 @@ public static class IdpApplication
     /// </summary>
     /// <remarks>
     /// ASP.NET Core's slim builder: the same configuration sources (appsettings, environment, command line, user
-    /// secrets in Development), host filtering (<c>AllowedHosts</c>), forwarded-headers defaults and console logging as
-    /// the default builder, without what IdP never uses and every start loaded: IIS integration, HTTP/3 (QUIC), hosting
-    /// startup assemblies and the Debug and EventSource log providers (docs/deployment.md, "Memory"). Kestrel's HTTPS
-    /// set-up is added back, so certificates configured under <c>Kestrel:Endpoints</c> work as before.
+    /// secrets in Development), host filtering (<c>AllowedHosts</c>) and forwarded-headers defaults as the default
+    /// builder, without what IdP never uses and every start loaded: IIS integration, HTTP/3 (QUIC), hosting startup
+    /// assemblies and the Debug log provider (docs/deployment.md, "Memory"). Added back: Kestrel's HTTPS set-up, so
+    /// certificates configured under <c>Kestrel:Endpoints</c> work as before; the EventSource log provider, through
+    /// which dotnet-trace and dotnet-monitor collect logs; and <c>Logging:Console</c> bound after the slim builder's
+    /// own choice of the simple console format, so a <c>FormatterName</c> set there (json, systemd) wins as before.
     /// </remarks>
     public static WebApplicationBuilder CreateBuilder(string[] args)
     {
@@ -21,6 +25,8 @@ public static class IdpApplication
             ContentRootPath = AppContext.BaseDirectory,
         });
         builder.WebHost.UseKestrelHttpsConfiguration();
+        builder.Logging.AddEventSourceLogger();
+        builder.Services.Configure<ConsoleLoggerOptions>(builder.Configuration.GetSection("Logging:Console"));
         return builder;
     }
 }
