@@ -42,13 +42,11 @@ public sealed class RateLimitTests
     }
 
     [Fact]
-    public async Task an_account_past_its_login_limit_gets_429_with_retry_after_others_do_not_and_the_limit_resets_after_the_window()
+    public async Task an_account_past_its_login_limit_gets_429_with_retry_after_and_others_do_not()
     {
-        using var idp = new PeerIdpFactory(Limits("Login", perIp: 100, perAccount: 3, window: "00:00:03"));
+        // A window far longer than the test, so that all four attempts fall in it however slow the machine.
+        using var idp = new PeerIdpFactory(Limits("Login", perIp: 100, perAccount: 3, window: "00:01:00"));
         using var client = idp.ClientFrom("203.0.113.10");
-        // A first login of another account takes the cold start (page compilation, the first password check) out of
-        // alice's window, which starts at her first attempt: all four must land in it on a busy machine too.
-        Assert.Equal(HttpStatusCode.OK, (await LoginAsync(client, "warm-up")).StatusCode);
 
         for (var attempt = 0; attempt < 3; attempt++)
         {
@@ -58,10 +56,26 @@ public sealed class RateLimitTests
         var limited = await LoginAsync(client, "ALICE "); // same account, however it is typed
         Assert.Equal(HttpStatusCode.TooManyRequests, limited.StatusCode);
         var retryAfter = int.Parse(Assert.Single(limited.Headers.GetValues("Retry-After")), System.Globalization.CultureInfo.InvariantCulture);
-        Assert.InRange(retryAfter, 1, 3);
+        Assert.InRange(retryAfter, 1, 60);
         Assert.Contains("Too many attempts", await limited.Content.ReadAsStringAsync(), StringComparison.Ordinal);
 
         Assert.Equal(HttpStatusCode.OK, (await LoginAsync(client, "bob")).StatusCode);
+    }
+
+    [Fact]
+    public async Task an_accounts_login_limit_resets_after_its_window()
+    {
+        using var idp = new PeerIdpFactory(Limits("Login", perIp: 100, perAccount: 1, window: "00:00:02"));
+        using var client = idp.ClientFrom("203.0.113.12");
+        // A first login of another account takes the cold start out of alice's window, which starts at her first
+        // attempt: her two attempts must land in it.
+        Assert.Equal(HttpStatusCode.OK, (await LoginAsync(client, "warm-up")).StatusCode);
+
+        Assert.Equal(HttpStatusCode.OK, (await LoginAsync(client, "alice")).StatusCode);
+        var limited = await LoginAsync(client, "alice");
+        Assert.Equal(HttpStatusCode.TooManyRequests, limited.StatusCode);
+        var retryAfter = int.Parse(Assert.Single(limited.Headers.GetValues("Retry-After")), System.Globalization.CultureInfo.InvariantCulture);
+        Assert.InRange(retryAfter, 1, 2);
 
         await Task.Delay(TimeSpan.FromSeconds(retryAfter) + TimeSpan.FromMilliseconds(600));
         Assert.Equal(HttpStatusCode.OK, (await LoginAsync(client, "alice")).StatusCode);
