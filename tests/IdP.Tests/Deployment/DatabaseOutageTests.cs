@@ -29,10 +29,7 @@ public sealed class DatabaseOutageTests
             [GrantTypes.AuthorizationCode, GrantTypes.RefreshToken], [OidcClient.DefaultRedirectUri], [],
             [Scopes.OpenId, Scopes.OfflineAccess]));
         var client = new OidcClient(idp.CreateClient(), "outage-app", secret);
-        using var browser = idp.CreateBrowser();
-        var pkce = Pkce.Create();
-        var code = await browser.SignInForCodeAsync(client, pkce, "olga", "Outage-Proof-7", "openid offline_access");
-        var tokens = (await client.RedeemCodeAsync(code, pkce.Verifier)).EnsureSuccess();
+        var tokens = await idp.SignInAndRedeemAsync(client, "olga", "Outage-Proof-7", "openid offline_access");
         using var http = idp.CreateClient();
         using var person = idp.CreateBrowser();
         var loginPage = (await person.NavigateAsync("/account/login")).RequirePage();

@@ -57,10 +57,7 @@ public sealed class KeyRingProtectionTests
             var secret = await second.CreateClientAsync(new ClientSpec("ring-app", ClientKind.Confidential,
                 [GrantTypes.AuthorizationCode], [OidcClient.DefaultRedirectUri], [], [Scopes.OpenId]));
             var client = new OidcClient(second.CreateClient(), "ring-app", secret);
-            using var browser = second.CreateBrowser();
-            var pkce = Pkce.Create();
-            var code = await browser.SignInForCodeAsync(client, pkce, "keeper", "Key-Ring-Pass-1", "openid");
-            (await client.RedeemCodeAsync(code, pkce.Verifier)).EnsureSuccess();
+            await second.SignInAndRedeemAsync(client, "keeper", "Key-Ring-Pass-1", "openid");
             Assert.Equal(kid, (await TokenVerifier.FetchJwksAsync(second.CreateClient())).Keys.Single().Kid);
         }
 
