@@ -34,6 +34,12 @@ public static class ServerArguments
             await Console.Error.WriteLineAsync("IdP cannot start: " + exception.Message);
             return 1;
         }
+        // Before the outage test: an address in use is a socket error too.
+        catch (Exception exception) when (ListenFailure.Describe(exception) is { } message)
+        {
+            await Console.Error.WriteLineAsync("IdP cannot start: " + message);
+            return 1;
+        }
         catch (Exception exception) when (Data.DatabaseOutage.IsOutage(exception))
         {
             await Console.Error.WriteLineAsync("IdP cannot start: the database did not answer within Database:StartupTimeout (" +

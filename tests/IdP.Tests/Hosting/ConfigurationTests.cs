@@ -56,4 +56,61 @@ public sealed class ConfigurationTests
         Assert.Contains("the database did not answer within Database:StartupTimeout", result.StandardError, StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", result.StandardError, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("missing", "an HTTPS endpoint's certificate could not be read")]
+    [InlineData("not a certificate", "an HTTPS endpoint's certificate could not be loaded")]
+    [InlineData("none", "an HTTPS endpoint has no certificate")]
+    public async Task an_https_endpoint_whose_certificate_cannot_be_loaded_stops_start_up_with_a_message_naming_the_setting(string certificate, string expected)
+    {
+        var directory = Directory.CreateTempSubdirectory("idp-tls").FullName;
+        var certificatePath = Path.Combine(directory, "cert.pem");
+        if (certificate == "not a certificate")
+        {
+            await File.WriteAllTextAsync(certificatePath, "-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydGlmaWNhdGU=\n-----END CERTIFICATE-----\n");
+            await File.WriteAllTextAsync(Path.Combine(directory, "key.pem"), "-----BEGIN PRIVATE KEY-----\nbm90IGEga2V5\n-----END PRIVATE KEY-----\n");
+        }
+
+        var environment = new Dictionary<string, string>
+        {
+            ["Server__Issuer"] = "https://idp.example.com/",
+            ["Database__DataDirectory"] = Path.Combine(directory, "data"),
+            ["Kestrel__Endpoints__Https__Url"] = $"https://127.0.0.1:{IdpProcess.FreePort()}",
+        };
+        if (certificate != "none")
+        {
+            environment["Kestrel__Endpoints__Https__Certificate__Path"] = certificatePath;
+            environment["Kestrel__Endpoints__Https__Certificate__KeyPath"] = Path.Combine(directory, "key.pem");
+        }
+
+        var result = await ServerProcess.RunAsync(environment, TimeSpan.FromSeconds(60));
+
+        // Not the key-ring message, which a certificate error would otherwise be mistaken for.
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("IdP cannot start: " + expected, result.StandardError, StringComparison.Ordinal);
+        Assert.Contains("Kestrel:Endpoints:<name>:Certificate", result.StandardError, StringComparison.Ordinal);
+        Assert.DoesNotContain("Data Protection key ring", result.StandardError, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", result.StandardError, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task an_address_another_process_listens_on_stops_start_up_with_a_message_naming_it()
+    {
+        using var other = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        other.Start();
+        var address = $"http://127.0.0.1:{((System.Net.IPEndPoint)other.LocalEndpoint).Port}";
+        var environment = new Dictionary<string, string>
+        {
+            ["Server__Issuer"] = "https://idp.example.com/",
+            ["Database__DataDirectory"] = Path.Combine(Path.GetTempPath(), "idp-tests", Guid.NewGuid().ToString("N")),
+            ["ASPNETCORE_URLS"] = address,
+        };
+
+        var result = await ServerProcess.RunAsync(environment, TimeSpan.FromSeconds(60));
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains($"IdP cannot start: Failed to bind to address {address}", result.StandardError, StringComparison.Ordinal);
+        Assert.Contains("ASPNETCORE_URLS or Kestrel:Endpoints", result.StandardError, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", result.StandardError, StringComparison.Ordinal);
+    }
 }

@@ -32,10 +32,13 @@ public sealed class IdpProcess : IAsyncDisposable
     /// <summary>Everything the process wrote to standard output and error so far.</summary>
     public string Output => string.Join('\n', _output);
 
-    /// <summary>Starts the server with <paramref name="settings"/> (configuration keys, e.g. <c>Database:Provider</c>).</summary>
-    public static IdpProcess Start(string name, IReadOnlyDictionary<string, string?> settings)
+    /// <summary>
+    /// Starts the server with <paramref name="settings"/> (configuration keys, e.g. <c>Database:Provider</c>), serving
+    /// plain HTTP on <paramref name="port"/> (a free one when not given).
+    /// </summary>
+    public static IdpProcess Start(string name, IReadOnlyDictionary<string, string?> settings, int? port = null)
     {
-        var port = FreePort();
+        port ??= FreePort();
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         start.ArgumentList.Add(typeof(Program).Assembly.Location);
         start.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}";
@@ -47,7 +50,7 @@ public sealed class IdpProcess : IAsyncDisposable
         }
 
         var process = Process.Start(start)!;
-        var server = new IdpProcess(process, port, name);
+        var server = new IdpProcess(process, port.Value, name);
         process.OutputDataReceived += (_, e) => server.Record(e.Data);
         process.ErrorDataReceived += (_, e) => server.Record(e.Data);
         process.BeginOutputReadLine();

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Net.Security;
-using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text.RegularExpressions;
 
@@ -39,7 +38,7 @@ public sealed partial class NginxBalancer : IAsyncDisposable
     {
         var directory = Path.Combine(Path.GetTempPath(), "idp-nginx", Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(directory);
-        var certificate = WriteCertificate(directory);
+        var certificate = LocalhostCertificate.WritePem(directory);
 
         var site = await File.ReadAllTextAsync(SampleConfigurationPath);
         var upstreams = string.Join("\n", instanceAddresses.Select(a => $"    server {a} max_fails=1 fail_timeout=10s;"));
@@ -153,20 +152,6 @@ public sealed partial class NginxBalancer : IAsyncDisposable
         }
 
         throw new InvalidOperationException("nginx did not start listening.");
-    }
-
-    private static X509Certificate2 WriteCertificate(string directory)
-    {
-        using var key = RSA.Create(2048);
-        var request = new CertificateRequest("CN=localhost", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
-        var names = new SubjectAlternativeNameBuilder();
-        names.AddDnsName("localhost");
-        names.AddIpAddress(System.Net.IPAddress.Loopback);
-        request.CertificateExtensions.Add(names.Build());
-        var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(1));
-        File.WriteAllText(Path.Combine(directory, "cert.pem"), certificate.ExportCertificatePem());
-        File.WriteAllText(Path.Combine(directory, "key.pem"), key.ExportPkcs8PrivateKeyPem());
-        return certificate;
     }
 
     [GeneratedRegex(@"^\s*server 10\.0\.0\.\d+:\d+ [^;]*;\s*$\n?", RegexOptions.Multiline)]
