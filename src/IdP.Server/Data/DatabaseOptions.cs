@@ -75,4 +75,24 @@ public sealed class DatabaseOptions : IValidatableObject
 
     /// <summary>The absolute path of the embedded database file.</summary>
     public string ResolveSqlitePath() => Path.Combine(Path.GetFullPath(DataDirectory), "idp.db");
+
+    /// <summary>
+    /// Creates the folder of the SQLite database. One that cannot be created (a path under a file, a folder the
+    /// account running IdP may not write to) is a configuration mistake, and is reported as one.
+    /// </summary>
+    public void CreateDataDirectory()
+    {
+        var directory = Path.GetDirectoryName(ResolveSqlitePath())!;
+        try
+        {
+            Directory.CreateDirectory(directory);
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            // No inner exception: the command line reports the innermost message, and this one says what to change.
+            throw new InvalidOperationException(
+                $"Database:DataDirectory: the folder {directory} cannot be created ({exception.Message}). " +
+                "Set a folder the account running IdP can create and write to.");
+        }
+    }
 }

@@ -29,10 +29,9 @@ public static class DatabaseServiceCollectionExtensions
         services.AddPooledDbContextFactory<IdpDbContext>((provider, options) =>
         {
             var database = provider.GetRequiredService<IOptions<DatabaseOptions>>().Value;
-            var path = database.ResolveSqlitePath();
             if (string.IsNullOrWhiteSpace(database.ConnectionString))
             {
-                Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+                database.CreateDataDirectory();
             }
 
             options.UseSqlite(database.ResolveConnectionString(), sqlite =>

@@ -29,7 +29,8 @@ public static class ServerArguments
         }
         catch (InvalidOperationException exception) when (exception.Message.Contains("Failed to convert configuration value", StringComparison.Ordinal)
                                                           || exception.Message.StartsWith("Demo:", StringComparison.Ordinal)
-                                                          || exception.Message.StartsWith("Keys:", StringComparison.Ordinal))
+                                                          || exception.Message.StartsWith("Keys:", StringComparison.Ordinal)
+                                                          || exception.Message.StartsWith("Database:", StringComparison.Ordinal))
         {
             await Console.Error.WriteLineAsync("IdP cannot start: " + exception.Message);
             return 1;

@@ -113,4 +113,24 @@ public sealed class ConfigurationTests
         Assert.Contains("ASPNETCORE_URLS or Kestrel:Endpoints", result.StandardError, StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", result.StandardError, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task a_data_directory_that_cannot_be_created_stops_start_up_with_a_message_naming_the_setting()
+    {
+        // A path under a regular file: no account can create it, root included.
+        var file = Path.GetTempFileName();
+        var environment = new Dictionary<string, string>
+        {
+            ["Server__Issuer"] = "https://idp.example.com/",
+            ["Database__DataDirectory"] = Path.Combine(file, "data"),
+        };
+
+        var result = await ServerProcess.RunAsync(environment, TimeSpan.FromSeconds(60));
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains($"IdP cannot start: Database:DataDirectory: the folder {Path.Combine(file, "data")} cannot be created",
+            result.StandardError, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", result.StandardError, StringComparison.Ordinal);
+        File.Delete(file);
+    }
 }
