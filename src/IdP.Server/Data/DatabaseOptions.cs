@@ -60,6 +60,30 @@ public sealed class DatabaseOptions : IValidatableObject
                 "Database:ConnectionString is required when Database:Provider is PostgreSql (e.g. \"Host=db;Database=idp;Username=idp;Password=...\").",
                 [nameof(ConnectionString)]);
         }
+
+        if (!string.IsNullOrWhiteSpace(ConnectionString) && ConnectionStringError() is { } error)
+        {
+            // The string itself is never repeated: it usually holds a password.
+            yield return new ValidationResult(
+                $"Database:ConnectionString is not a valid {Provider} connection string: {error}", [nameof(ConnectionString)]);
+        }
+    }
+
+    /// <summary>What the provider's own parser says is wrong with <see cref="ConnectionString"/>, if anything.</summary>
+    private string? ConnectionStringError()
+    {
+        try
+        {
+            _ = Provider == DatabaseProvider.PostgreSql
+                ? new Npgsql.NpgsqlConnectionStringBuilder(ConnectionString)
+                : (System.Data.Common.DbConnectionStringBuilder)new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder(ConnectionString);
+            return null;
+        }
+        catch (Exception exception) when (exception is ArgumentException or FormatException or InvalidCastException or OverflowException)
+        {
+            // Npgsql names the keyword and keeps the value's parse error inside ("Couldn't set port" / 'notaport').
+            return exception.InnerException is FormatException format ? $"{exception.Message}: {format.Message}" : exception.Message;
+        }
     }
 
     /// <summary>The connection string actually used, with the data folder resolved to an absolute path.</summary>

@@ -21,6 +21,7 @@ public sealed class ConfigurationTests
     [InlineData("Metrics__Path", "metrics", "Metrics:Path")]
     [InlineData("Metrics__Enabled", "yes", "Metrics:Enabled")]
     [InlineData("Tracing__OtlpProtocol", "udp", "Tracing:OtlpProtocol")]
+    [InlineData("Database__ConnectionString", "Data Source=idp.db;Mode=Bogus", "Database:ConnectionString is not a valid Sqlite connection string")]
     public async Task an_invalid_setting_stops_the_server_with_a_message_naming_it(string variable, string value, string expected)
     {
         var dataDirectory = Path.Combine(Path.GetTempPath(), "idp-tests", Guid.NewGuid().ToString("N"));
@@ -132,5 +133,23 @@ public sealed class ConfigurationTests
             result.StandardError, StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", result.StandardError, StringComparison.Ordinal);
         File.Delete(file);
+    }
+
+    [Fact]
+    public async Task a_malformed_postgresql_connection_string_stops_start_up_with_the_parse_error_and_never_the_password()
+    {
+        var environment = new Dictionary<string, string>
+        {
+            ["Server__Issuer"] = "https://idp.example.com/",
+            ["Database__Provider"] = "PostgreSql",
+            ["Database__ConnectionString"] = "Host=db.internal;Port=54e2;Username=idp;Password=hunter2-not-for-logs",
+        };
+
+        var result = await ServerProcess.RunAsync(environment, TimeSpan.FromSeconds(60));
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("Database:ConnectionString is not a valid PostgreSql connection string: Couldn't set port", result.StandardError, StringComparison.Ordinal);
+        Assert.DoesNotContain("hunter2-not-for-logs", result.StandardError + result.StandardOutput, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", result.StandardError, StringComparison.Ordinal);
     }
 }
