@@ -10,10 +10,7 @@ if (AdminCommandLine.IsAdminCommand(args))
 
 var builder = IdpApplication.CreateBuilder(args);
 builder.ConfigureIdpServices();
-
-var app = builder.Build();
-app.ConfigureIdpPipeline();
-return await ServerArguments.RunAsync(app);
+return await ServerArguments.RunAsync(builder, app => app.ConfigureIdpPipeline());
 
 /// <summary>The entry point, visible to the tests' WebApplicationFactory.</summary>
 public partial class Program;

@@ -9,11 +9,16 @@ public static class ServerArguments
     public static string[] Normalize(string[] args)
         => [.. args.Select(arg => arg == "--demo" ? "--Demo:Enabled=true" : arg)];
 
-    /// <summary>Runs the server; a configuration mistake ends it with one clear message and exit code 1.</summary>
-    public static async Task<int> RunAsync(WebApplication app)
+    /// <summary>
+    /// Builds and runs the server; a configuration mistake, found while building (log levels) or starting (settings,
+    /// addresses, certificates, the database), ends it with one clear message and exit code 1.
+    /// </summary>
+    public static async Task<int> RunAsync(WebApplicationBuilder builder, Action<WebApplication> configurePipeline)
     {
         try
         {
+            var app = builder.Build();
+            configurePipeline(app);
             await app.RunAsync();
             return 0;
         }
@@ -36,7 +41,7 @@ public static class ServerArguments
             return 1;
         }
         // Before the outage test: an address in use is a socket error too.
-        catch (Exception exception) when (ListenFailure.Describe(exception) is { } message)
+        catch (Exception exception) when (StartupFailure.Describe(exception) is { } message)
         {
             await Console.Error.WriteLineAsync("IdP cannot start: " + message);
             return 1;

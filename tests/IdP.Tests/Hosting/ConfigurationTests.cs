@@ -22,6 +22,9 @@ public sealed class ConfigurationTests
     [InlineData("Metrics__Enabled", "yes", "Metrics:Enabled")]
     [InlineData("Tracing__OtlpProtocol", "udp", "Tracing:OtlpProtocol")]
     [InlineData("Database__ConnectionString", "Data Source=idp.db;Mode=Bogus", "Database:ConnectionString is not a valid Sqlite connection string")]
+    [InlineData("ASPNETCORE_URLS", "garbage", "Invalid url: 'garbage'. Check ASPNETCORE_URLS or Kestrel:Endpoints")]
+    [InlineData("ASPNETCORE_URLS", "http://127.0.0.1:99999", "a listening address has a port outside 0-65535")]
+    [InlineData("Logging__LogLevel__Default", "Verbose", "Logging:LogLevel: Configuration value 'Verbose' is not supported")]
     public async Task an_invalid_setting_stops_the_server_with_a_message_naming_it(string variable, string value, string expected)
     {
         var dataDirectory = Path.Combine(Path.GetTempPath(), "idp-tests", Guid.NewGuid().ToString("N"));
