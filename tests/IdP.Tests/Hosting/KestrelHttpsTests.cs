@@ -26,15 +26,15 @@ public sealed class KestrelHttpsTests
         var (httpPort, httpsPort) = (IdpProcess.FreePort(), IdpProcess.FreePort());
         var issuer = $"https://localhost:{httpsPort}/";
 
-        await using var idp = IdpProcess.Start("IdP with its own TLS", new Dictionary<string, string?>
+        var settings = new Dictionary<string, string?>(TestDatabase.SettingsFor(cli.DataDirectory))
         {
             ["Server:Issuer"] = issuer,
-            ["Database:DataDirectory"] = cli.DataDirectory,
             ["Kestrel:Endpoints:Http:Url"] = $"http://127.0.0.1:{httpPort}",
             ["Kestrel:Endpoints:Https:Url"] = $"https://127.0.0.1:{httpsPort}",
             ["Kestrel:Endpoints:Https:Certificate:Path"] = Path.Combine(certificateDirectory, "cert.pem"),
             ["Kestrel:Endpoints:Https:Certificate:KeyPath"] = Path.Combine(certificateDirectory, "key.pem"),
-        }, port: httpPort);
+        };
+        await using var idp = IdpProcess.Start("IdP with its own TLS", settings, port: httpPort);
         await idp.WaitUntilReadyAsync(TimeSpan.FromSeconds(60));
 
         var presented = new List<string>();
