@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using System.Data.Common;
 
 namespace IdP.Server.Data;
 
@@ -69,21 +70,44 @@ public sealed class DatabaseOptions : IValidatableObject
         }
     }
 
-    /// <summary>What the provider's own parser says is wrong with <see cref="ConnectionString"/>, if anything.</summary>
+    /// <summary>
+    /// What is wrong with <see cref="ConnectionString"/>, by the provider's own parser, if anything. Never a value,
+    /// nor a keyword the provider does not know: with an unquoted ';' in a password, that keyword is part of it.
+    /// </summary>
     private string? ConnectionStringError()
     {
+        DbConnectionStringBuilder written;
         try
         {
-            _ = Provider == DatabaseProvider.PostgreSql
-                ? new Npgsql.NpgsqlConnectionStringBuilder(ConnectionString)
-                : (System.Data.Common.DbConnectionStringBuilder)new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder(ConnectionString);
-            return null;
+            written = new DbConnectionStringBuilder { ConnectionString = ConnectionString };
         }
-        catch (Exception exception) when (exception is ArgumentException or FormatException or InvalidCastException or OverflowException)
+        catch (ArgumentException exception)
         {
-            // Npgsql names the keyword and keeps the value's parse error inside ("Couldn't set port" / 'notaport').
-            return exception.InnerException is FormatException format ? $"{exception.Message}: {format.Message}" : exception.Message;
+            // "Format of the initialization string does not conform to specification starting at index N."
+            return exception.Message;
         }
+
+        DbConnectionStringBuilder provider = Provider == DatabaseProvider.PostgreSql
+            ? new Npgsql.NpgsqlConnectionStringBuilder()
+            : new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder();
+        foreach (string keyword in written.Keys)
+        {
+            if (!provider.ContainsKey(keyword))
+            {
+                return "it has a keyword the provider does not know (check the spelling, and quote a value that contains ';').";
+            }
+
+            try
+            {
+                provider[keyword] = written[keyword];
+            }
+            catch (Exception exception) when (exception is ArgumentException or FormatException or InvalidCastException or OverflowException)
+            {
+                return $"the value of '{keyword}' is not valid.";
+            }
+        }
+
+        return null;
     }
 
     /// <summary>The connection string actually used, with the data folder resolved to an absolute path.</summary>

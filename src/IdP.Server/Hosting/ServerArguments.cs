@@ -17,6 +17,7 @@ public static class ServerArguments
     {
         try
         {
+            HttpsCertificates.Require(builder.Configuration, builder.Environment);
             var app = builder.Build();
             configurePipeline(app);
             await app.RunAsync();
@@ -35,7 +36,8 @@ public static class ServerArguments
         catch (InvalidOperationException exception) when (exception.Message.Contains("Failed to convert configuration value", StringComparison.Ordinal)
                                                           || exception.Message.StartsWith("Demo:", StringComparison.Ordinal)
                                                           || exception.Message.StartsWith("Keys:", StringComparison.Ordinal)
-                                                          || exception.Message.StartsWith("Database:", StringComparison.Ordinal))
+                                                          || exception.Message.StartsWith("Database:", StringComparison.Ordinal)
+                                                          || exception.Message.StartsWith("Kestrel:", StringComparison.Ordinal))
         {
             await Console.Error.WriteLineAsync("IdP cannot start: " + exception.Message);
             return 1;

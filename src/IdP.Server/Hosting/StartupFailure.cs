@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Net.Sockets;
 using System.Security.Cryptography;
 
 namespace IdP.Server.Hosting;
@@ -35,12 +36,23 @@ internal static class StartupFailure
         // Kestrel's own words name the address ("Failed to bind to address http://…: address already in use.").
         IOException when exception.Message.StartsWith("Failed to bind to address", StringComparison.Ordinal)
             => exception.Message + $" Check {Addresses}, and that no other process listens there.",
+        // Any other refusal to listen: a port under 1024 for an account without the right to bind it (EACCES), an
+        // address this host does not have (EADDRNOTAVAIL). Checked before the database-outage test, which would
+        // otherwise take a socket error for an unreachable database.
+        SocketException socket
+            => $"cannot listen on a configured address ({socket.Message}). Check {Addresses}: the address must be one " +
+               "of this host's, and a port under 1024 needs the CAP_NET_BIND_SERVICE capability (systemd: " +
+               "AmbientCapabilities=CAP_NET_BIND_SERVICE) or a proxy in front.",
         FormatException
             => $"{exception.Message.TrimEnd('.')}. Check {Addresses} (for example http://0.0.0.0:5000).",
         ArgumentOutOfRangeException { ParamName: "port" }
             => $"a listening address has a port outside 0-65535. Check {Addresses}.",
         FileNotFoundException or DirectoryNotFoundException or UnauthorizedAccessException
             => $"an HTTPS endpoint's certificate could not be read ({exception.Message}). Check {CertificateSettings}.",
+        // A KeyPath that holds no PEM private key (the certificate, another file, an encrypted key without Password).
+        ArgumentException when ThrownBy(exception, "Microsoft.AspNetCore.Server.Kestrel.Core.Internal.Certificates")
+            => $"an HTTPS endpoint's private key could not be loaded ({exception.Message}). Check {CertificateSettings}: " +
+               "KeyPath must be the certificate's PEM private key, and an encrypted key needs Password.",
         CryptographicException
             => $"an HTTPS endpoint's certificate could not be loaded ({exception.Message}). Check {CertificateSettings}: " +
                "the certificate, its private key and the password.",
@@ -48,7 +60,11 @@ internal static class StartupFailure
         InvalidOperationException when exception.Message.Contains("No server certificate was specified", StringComparison.Ordinal)
             => $"an HTTPS endpoint has no certificate. Set {CertificateSettings}, or serve plain HTTP behind a proxy " +
                "that terminates TLS (docs/deployment.md).",
-        InvalidOperationException => exception.Message,
+        // A key that is not the certificate's: Kestrel's message names the file, the cause is inside.
+        InvalidOperationException { InnerException: { } inner } when exception.Message.StartsWith("Error getting private key", StringComparison.Ordinal)
+            => $"{exception.Message.TrimEnd('.')}: {inner.Message} Check {CertificateSettings}: the key must be the certificate's.",
+        InvalidOperationException or ArgumentException
+            => $"{exception.Message.TrimEnd('.')}. Check {Addresses} and Kestrel:Endpoints.",
         _ => null,
     };
 

@@ -24,6 +24,9 @@ public sealed class ConfigurationTests
     [InlineData("Database__ConnectionString", "Data Source=idp.db;Mode=Bogus", "Database:ConnectionString is not a valid Sqlite connection string")]
     [InlineData("ASPNETCORE_URLS", "garbage", "Invalid url: 'garbage'. Check ASPNETCORE_URLS or Kestrel:Endpoints")]
     [InlineData("ASPNETCORE_URLS", "http://127.0.0.1:99999", "a listening address has a port outside 0-65535")]
+    // 192.0.2.0/24 is reserved for documentation (RFC 5737): no host has it, so binding fails with EADDRNOTAVAIL.
+    [InlineData("ASPNETCORE_URLS", "http://192.0.2.1:5000", "cannot listen on a configured address")]
+    [InlineData("ASPNETCORE_URLS", "https://127.0.0.1:0", "Kestrel: ASPNETCORE_URLS (or Urls) has an https address and no certificate")]
     [InlineData("Logging__LogLevel__Default", "Verbose", "Logging:LogLevel: Configuration value 'Verbose' is not supported")]
     public async Task an_invalid_setting_stops_the_server_with_a_message_naming_it(string variable, string value, string expected)
     {
@@ -62,39 +65,64 @@ public sealed class ConfigurationTests
     }
 
     [Theory]
-    [InlineData("missing", "an HTTPS endpoint's certificate could not be read")]
-    [InlineData("not a certificate", "an HTTPS endpoint's certificate could not be loaded")]
-    [InlineData("none", "an HTTPS endpoint has no certificate")]
-    public async Task an_https_endpoint_whose_certificate_cannot_be_loaded_stops_start_up_with_a_message_naming_the_setting(string certificate, string expected)
+    [InlineData("missing", "an HTTPS endpoint's certificate could not be read", "Kestrel:Endpoints:<name>:Certificate")]
+    [InlineData("not a certificate", "an HTTPS endpoint's certificate could not be loaded", "Kestrel:Endpoints:<name>:Certificate")]
+    [InlineData("the certificate as its key", "an HTTPS endpoint's private key could not be loaded", "KeyPath must be the certificate's PEM private key")]
+    [InlineData("another certificate's key", "Error getting private key", "the key must be the certificate's")]
+    // With none, Kestrel would serve the development certificate of the account running IdP, if it has one.
+    [InlineData("none", "Kestrel:Endpoints:Https is an https address with no certificate", "Kestrel:Endpoints:Https:Certificate")]
+    public async Task an_https_endpoint_whose_certificate_cannot_be_used_stops_start_up_with_a_message_naming_the_setting(
+        string certificate, string expected, string setting)
     {
         var directory = Directory.CreateTempSubdirectory("idp-tls").FullName;
-        var certificatePath = Path.Combine(directory, "cert.pem");
-        if (certificate == "not a certificate")
+        try
         {
-            await File.WriteAllTextAsync(certificatePath, "-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydGlmaWNhdGU=\n-----END CERTIFICATE-----\n");
-            await File.WriteAllTextAsync(Path.Combine(directory, "key.pem"), "-----BEGIN PRIVATE KEY-----\nbm90IGEga2V5\n-----END PRIVATE KEY-----\n");
+            var (certificatePath, keyPath) = (Path.Combine(directory, "cert.pem"), Path.Combine(directory, "key.pem"));
+            switch (certificate)
+            {
+                case "not a certificate":
+                    await File.WriteAllTextAsync(certificatePath, "-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydGlmaWNhdGU=\n-----END CERTIFICATE-----\n");
+                    await File.WriteAllTextAsync(keyPath, "-----BEGIN PRIVATE KEY-----\nbm90IGEga2V5\n-----END PRIVATE KEY-----\n");
+                    break;
+                case "the certificate as its key":
+                    LocalhostCertificate.WritePem(directory).Dispose();
+                    keyPath = certificatePath;
+                    break;
+                case "another certificate's key":
+                    LocalhostCertificate.WritePem(directory).Dispose();
+                    using (var other = System.Security.Cryptography.RSA.Create(2048))
+                    {
+                        await File.WriteAllTextAsync(keyPath, other.ExportPkcs8PrivateKeyPem());
+                    }
+
+                    break;
+            }
+
+            var environment = new Dictionary<string, string>
+            {
+                ["Server__Issuer"] = "https://idp.example.com/",
+                ["Database__DataDirectory"] = Path.Combine(directory, "data"),
+                ["Kestrel__Endpoints__Https__Url"] = $"https://127.0.0.1:{IdpProcess.FreePort()}",
+            };
+            if (certificate != "none")
+            {
+                environment["Kestrel__Endpoints__Https__Certificate__Path"] = certificatePath;
+                environment["Kestrel__Endpoints__Https__Certificate__KeyPath"] = keyPath;
+            }
+
+            var result = await ServerProcess.RunAsync(environment, TimeSpan.FromSeconds(60));
+
+            // Not the key-ring message, which a certificate error would otherwise be mistaken for.
+            Assert.Equal(1, result.ExitCode);
+            Assert.Contains("IdP cannot start: " + expected, result.StandardError, StringComparison.Ordinal);
+            Assert.Contains(setting, result.StandardError, StringComparison.Ordinal);
+            Assert.DoesNotContain("Data Protection key ring", result.StandardError, StringComparison.Ordinal);
+            Assert.DoesNotContain("   at ", result.StandardError, StringComparison.Ordinal);
         }
-
-        var environment = new Dictionary<string, string>
+        finally
         {
-            ["Server__Issuer"] = "https://idp.example.com/",
-            ["Database__DataDirectory"] = Path.Combine(directory, "data"),
-            ["Kestrel__Endpoints__Https__Url"] = $"https://127.0.0.1:{IdpProcess.FreePort()}",
-        };
-        if (certificate != "none")
-        {
-            environment["Kestrel__Endpoints__Https__Certificate__Path"] = certificatePath;
-            environment["Kestrel__Endpoints__Https__Certificate__KeyPath"] = Path.Combine(directory, "key.pem");
+            Directory.Delete(directory, recursive: true);
         }
-
-        var result = await ServerProcess.RunAsync(environment, TimeSpan.FromSeconds(60));
-
-        // Not the key-ring message, which a certificate error would otherwise be mistaken for.
-        Assert.Equal(1, result.ExitCode);
-        Assert.Contains("IdP cannot start: " + expected, result.StandardError, StringComparison.Ordinal);
-        Assert.Contains("Kestrel:Endpoints:<name>:Certificate", result.StandardError, StringComparison.Ordinal);
-        Assert.DoesNotContain("Data Protection key ring", result.StandardError, StringComparison.Ordinal);
-        Assert.DoesNotContain("   at ", result.StandardError, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -129,30 +157,40 @@ public sealed class ConfigurationTests
             ["Database__DataDirectory"] = Path.Combine(file, "data"),
         };
 
-        var result = await ServerProcess.RunAsync(environment, TimeSpan.FromSeconds(60));
+        try
+        {
+            var result = await ServerProcess.RunAsync(environment, TimeSpan.FromSeconds(60));
 
-        Assert.Equal(1, result.ExitCode);
-        Assert.Contains($"IdP cannot start: Database:DataDirectory: the folder {Path.Combine(file, "data")} cannot be created",
-            result.StandardError, StringComparison.Ordinal);
-        Assert.DoesNotContain("   at ", result.StandardError, StringComparison.Ordinal);
-        File.Delete(file);
+            Assert.Equal(1, result.ExitCode);
+            Assert.Contains($"IdP cannot start: Database:DataDirectory: the folder {Path.Combine(file, "data")} cannot be created",
+                result.StandardError, StringComparison.Ordinal);
+            Assert.DoesNotContain("   at ", result.StandardError, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
     }
 
-    [Fact]
-    public async Task a_malformed_postgresql_connection_string_stops_start_up_with_the_parse_error_and_never_the_password()
+    [Theory]
+    [InlineData("Host=db.internal;Port=54e2;Username=idp;Password=hunter2-not-for-logs", "the value of 'port' is not valid")]
+    // An unquoted ';' in the password: what follows it reads as a keyword, which must not be repeated either.
+    [InlineData("Host=db.internal;Username=idp;Password=hunter2;not-for-logs=x", "it has a keyword the provider does not know")]
+    public async Task a_malformed_postgresql_connection_string_stops_start_up_with_what_is_wrong_and_never_the_password(string connectionString, string expected)
     {
         var environment = new Dictionary<string, string>
         {
             ["Server__Issuer"] = "https://idp.example.com/",
             ["Database__Provider"] = "PostgreSql",
-            ["Database__ConnectionString"] = "Host=db.internal;Port=54e2;Username=idp;Password=hunter2-not-for-logs",
+            ["Database__ConnectionString"] = connectionString,
         };
 
         var result = await ServerProcess.RunAsync(environment, TimeSpan.FromSeconds(60));
 
         Assert.Equal(1, result.ExitCode);
-        Assert.Contains("Database:ConnectionString is not a valid PostgreSql connection string: Couldn't set port", result.StandardError, StringComparison.Ordinal);
-        Assert.DoesNotContain("hunter2-not-for-logs", result.StandardError + result.StandardOutput, StringComparison.Ordinal);
+        Assert.Contains("Database:ConnectionString is not a valid PostgreSql connection string: " + expected, result.StandardError, StringComparison.Ordinal);
+        Assert.DoesNotContain("hunter2", result.StandardError + result.StandardOutput, StringComparison.Ordinal);
+        Assert.DoesNotContain("not-for-logs", result.StandardError + result.StandardOutput, StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", result.StandardError, StringComparison.Ordinal);
     }
 }

@@ -11,8 +11,13 @@ namespace IdP.Tests.Hosting;
 /// IdP serving HTTPS itself, with no proxy in front: the built binary, a certificate and key in PEM files named under
 /// <c>Kestrel:Endpoints</c>, and real TLS handshakes from a client that trusts exactly that certificate.
 /// </summary>
-public sealed class KestrelHttpsTests
+public sealed class KestrelHttpsTests : IDisposable
 {
+    // Holds a private key: removed after the test, whatever its outcome.
+    private readonly string _certificateDirectory = Directory.CreateTempSubdirectory("idp-tls").FullName;
+
+    public void Dispose() => Directory.Delete(_certificateDirectory, recursive: true);
+
     [Fact]
     public async Task with_a_certificate_under_kestrel_endpoints_idp_serves_https_itself_and_refuses_protocol_requests_over_plain_http()
     {
@@ -21,7 +26,7 @@ public sealed class KestrelHttpsTests
         using var cli = new AdminCli();
         var added = (await cli.RunAsync("clients", "add", "svc", "--grant", "client_credentials", "--json")).EnsureSuccess();
         var secret = added.Json.GetProperty("secret").GetString()!;
-        var certificateDirectory = Directory.CreateTempSubdirectory("idp-tls").FullName;
+        var certificateDirectory = _certificateDirectory;
         using var certificate = LocalhostCertificate.WritePem(certificateDirectory);
         var (httpPort, httpsPort) = (IdpProcess.FreePort(), IdpProcess.FreePort());
         var issuer = $"https://localhost:{httpsPort}/";
