@@ -34,7 +34,7 @@ internal sealed partial class DatabaseOutageHandler(ILogger<DatabaseOutageHandle
         var path = httpContext.Features.Get<IExceptionHandlerPathFeature>()?.Path is { Length: > 0 } original
             ? new PathString(original) : httpContext.Request.Path;
         LogOutage(logger, path, exception.GetBaseException().GetType().Name);
-        if (WantsJson(path))
+        if (MachineClients.AnswerJson(path))
         {
             await response.WriteAsJsonAsync(new Dictionary<string, string>
             {
@@ -55,19 +55,6 @@ internal sealed partial class DatabaseOutageHandler(ILogger<DatabaseOutageHandle
             <p>If this lasts more than a few minutes, tell your administrator.</p></main></body></html>
             """, cancellationToken);
         return true;
-    }
-
-    /// <summary>Protocol endpoints (except the pages under /connect), the mapper and health answer JSON.</summary>
-    private static bool WantsJson(PathString path)
-    {
-        if (path.StartsWithSegments("/connect/verify") || path.StartsWithSegments("/connect/consent")
-            || path.StartsWithSegments("/connect/authorize") || path.StartsWithSegments("/connect/endsession"))
-        {
-            return false;
-        }
-
-        return path.StartsWithSegments("/connect") || path.StartsWithSegments("/.well-known") || path.StartsWithSegments("/health")
-               || path.StartsWithSegments("/account/passkeys") || path == Mainframe.Mapper.MapperEndpoint.Path;
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "The database is unavailable; answered {Path} with 503 ({Cause}).")]

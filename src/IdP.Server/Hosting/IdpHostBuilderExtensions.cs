@@ -46,6 +46,7 @@ public static class IdpHostBuilderExtensions
         services.AddIdpSecurity();
         services.AddIdpRateLimits(configuration);
         services.AddExceptionHandler<DatabaseOutageHandler>();
+        services.AddExceptionHandler<MalformedRequestHandler>();
 
         // Data Protection keys live in the database, so every instance can read cookies and protected keys.
         services.AddIdpDataProtection(configuration);
