@@ -71,6 +71,7 @@ public static class IdpHostBuilderExtensions
         // which answers protocol paths with an RFC 6749 server_error in JSON.
         app.UseExceptionHandler("/error");
         app.UseStatusCodePagesWithReExecute("/error", "?status={0}");
+        app.UseNoStatusCodePagesForMachines();
 
         app.UseIdpSecurityHeaders(app.Environment);
 

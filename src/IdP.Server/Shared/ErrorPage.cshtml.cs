@@ -46,13 +46,6 @@ public sealed class ErrorPageModel(ILogger<ErrorPageModel> logger) : PageModel
             return Page();
         }
 
-        // RFC 6750 §3: a bearer-token resource (UserInfo) answers an API client with its WWW-Authenticate challenge,
-        // which says what was wrong; a page telling a person to go back to the application means nothing there.
-        if (Response.Headers.WWWAuthenticate.Any(challenge => challenge?.StartsWith("Bearer", StringComparison.Ordinal) == true))
-        {
-            return new EmptyResult();
-        }
-
         var response = HttpContext.GetOpenIddictServerResponse();
         if (response?.Error is not null)
         {

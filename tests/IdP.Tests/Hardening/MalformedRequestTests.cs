@@ -61,6 +61,18 @@ public sealed class MalformedRequestTests(KestrelIdpFactory idp) : IClassFixture
         Assert.Contains("try again", page, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task a_passkey_ceremony_with_a_malformed_json_body_gets_400_and_no_page_for_people()
+    {
+        // Re-executing the error page for this POST read its body a second time and broke the connection.
+        using var http = new HttpClient { BaseAddress = idp.BaseAddress };
+        using var response = await http.PostAsync("/account/passkeys/assertion", new StringContent("{not json", Encoding.UTF8, "application/json"));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.DoesNotContain("<!DOCTYPE", await response.Content.ReadAsStringAsync(), StringComparison.OrdinalIgnoreCase);
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/health/live")).StatusCode);
+    }
+
     private async Task<HttpResponseMessage> PostAsync(string path, string body)
     {
         using var http = new HttpClient { BaseAddress = idp.BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
