@@ -29,6 +29,7 @@ internal sealed partial class DatabaseOutageHandler(ILogger<DatabaseOutageHandle
         response.StatusCode = StatusCodes.Status503ServiceUnavailable;
         response.Headers.RetryAfter = RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
         response.Headers.CacheControl = "no-store";
+        Security.SecurityServiceCollectionExtensions.ApplyBaseHeaders(response.Headers);
 
         // The path the client asked for (the middleware may already point the request at the error page).
         var path = httpContext.Features.Get<IExceptionHandlerPathFeature>()?.Path is { Length: > 0 } original
@@ -45,6 +46,7 @@ internal sealed partial class DatabaseOutageHandler(ILogger<DatabaseOutageHandle
         }
 
         response.ContentType = "text/html; charset=utf-8";
+        response.Headers.ContentSecurityPolicy = Security.ContentSecurityPolicyFilter.Policy;
         await response.WriteAsync(
             """
             <!DOCTYPE html>

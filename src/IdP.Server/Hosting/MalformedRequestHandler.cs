@@ -27,11 +27,13 @@ internal sealed partial class MalformedRequestHandler(ILogger<MalformedRequestHa
 
         var path = httpContext.Features.Get<IExceptionHandlerPathFeature>()?.Path is { Length: > 0 } original
             ? new PathString(original) : httpContext.Request.Path;
-        LogRefused(logger, path, status, exception.Message);
+        // The type only: a reader's message can quote the request (a multipart header line).
+        LogRefused(logger, path, status, exception.GetType().Name);
 
         var response = httpContext.Response;
         response.StatusCode = status;
         response.Headers.CacheControl = "no-store";
+        Security.SecurityServiceCollectionExtensions.ApplyBaseHeaders(response.Headers);
         var tooLarge = status == StatusCodes.Status413PayloadTooLarge;
         if (MachineClients.AnswerJson(path))
         {
@@ -40,12 +42,13 @@ internal sealed partial class MalformedRequestHandler(ILogger<MalformedRequestHa
                 [Parameters.Error] = Errors.InvalidRequest,
                 [Parameters.ErrorDescription] = tooLarge
                     ? "The request body is larger than the server accepts."
-                    : "The request body could not be read: it is malformed or exceeds the server's limits on form fields.",
+                    : "The request body could not be read: it is malformed, incomplete, or exceeds the server's limits on form fields.",
             }, cancellationToken);
             return true;
         }
 
         response.ContentType = "text/html; charset=utf-8";
+        response.Headers.ContentSecurityPolicy = Security.ContentSecurityPolicyFilter.Policy;
         await response.WriteAsync(
             """
             <!DOCTYPE html>
@@ -58,11 +61,15 @@ internal sealed partial class MalformedRequestHandler(ILogger<MalformedRequestHa
         return true;
     }
 
-    /// <summary>The form and multipart readers of ASP.NET Core; an InvalidDataException from elsewhere is not the client's.</summary>
+    /// <summary>
+    /// ASP.NET Core's form reading (the form feature, and the form and multipart readers under it); an
+    /// InvalidDataException from anywhere else is not the client's.
+    /// </summary>
     private static bool ThrownByRequestReaders(Exception exception)
-        => new StackTrace(exception).GetFrames().Any(frame =>
-            frame.GetMethod()?.DeclaringType?.FullName?.StartsWith("Microsoft.AspNetCore.WebUtilities", StringComparison.Ordinal) == true);
+        => new StackTrace(exception).GetFrames().Any(frame => frame.GetMethod()?.DeclaringType?.FullName is { } type
+            && (type.StartsWith("Microsoft.AspNetCore.WebUtilities", StringComparison.Ordinal)
+                || type.StartsWith("Microsoft.AspNetCore.Http.Features.FormFeature", StringComparison.Ordinal)));
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Refused an unreadable request body on {Path} with {Status}: {Reason}")]
-    private static partial void LogRefused(ILogger logger, PathString path, int status, string reason);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Refused an unreadable request body on {Path} with {Status} ({Cause}).")]
+    private static partial void LogRefused(ILogger logger, PathString path, int status, string cause);
 }

@@ -29,9 +29,8 @@ public sealed class ErrorPageModel(ILogger<ErrorPageModel> logger) : PageModel
         {
             logger.LogError(exception.Error, "Unhandled exception on {Path}", exception.Path);
 
-            // Protocol clients expect JSON (RFC 6749 §5.2), never an HTML page.
-            if (exception.Path.StartsWith("/connect/", StringComparison.Ordinal) && !exception.Path.StartsWith("/connect/verify", StringComparison.Ordinal)
-                && !exception.Path.StartsWith("/connect/consent", StringComparison.Ordinal))
+            // Machines (protocol clients, the mapper, passkey ceremonies, health checks) expect JSON (RFC 6749 §5.2).
+            if (Hosting.MachineClients.AnswerJson(exception.Path))
             {
                 return new JsonResult(new Dictionary<string, string>
                 {

@@ -29,6 +29,19 @@ public sealed class MalformedRequestTests(KestrelIdpFactory idp) : IClassFixture
         Assert.True(response.StatusCode == HttpStatusCode.BadRequest, why);
         Assert.Equal("invalid_request", error.GetProperty("error").GetString());
         Assert.DoesNotContain("kkkk", error.GetProperty("error_description").GetString(), StringComparison.Ordinal);
+        Assert.Equal("nosniff", string.Join(",", response.Headers.GetValues("X-Content-Type-Options")));
+    }
+
+    [Fact]
+    public async Task a_token_request_sent_as_multipart_without_a_boundary_gets_400_invalid_request()
+    {
+        using var http = new HttpClient { BaseAddress = idp.BaseAddress };
+        var content = new StringContent("grant_type=client_credentials");
+        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("multipart/form-data");
+        using var response = await http.PostAsync("/connect/token", content);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("invalid_request", JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("error").GetString());
     }
 
     [Fact]
@@ -37,7 +50,10 @@ public sealed class MalformedRequestTests(KestrelIdpFactory idp) : IClassFixture
         // Kestrel's default limit is 30,000,000 bytes. With Expect: 100-continue the client waits for the server's
         // answer before sending the body, as large uploads do; without it the server's early 413 and closed
         // connection would reach the client as a broken pipe while it is still writing.
-        using var http = new HttpClient { BaseAddress = idp.BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
+        using var http = new HttpClient(new SocketsHttpHandler { Expect100ContinueTimeout = TimeSpan.FromSeconds(60) })
+        {
+            BaseAddress = idp.BaseAddress, Timeout = TimeSpan.FromSeconds(60),
+        };
         using var request = new HttpRequestMessage(HttpMethod.Post, "/connect/token")
         {
             Content = new StringContent("grant_type=client_credentials&pad=" + new string('a', 30_000_001), Encoding.ASCII, "application/x-www-form-urlencoded"),

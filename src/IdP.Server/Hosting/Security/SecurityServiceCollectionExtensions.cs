@@ -75,12 +75,20 @@ public static class SecurityServiceCollectionExtensions
 
         return app.Use((context, next) =>
         {
-            var headers = context.Response.Headers;
-            headers.XContentTypeOptions = "nosniff";
-            headers["Referrer-Policy"] = "no-referrer"; // codes and state in URLs never leak to other sites
-            headers.XFrameOptions = "DENY"; // frame-ancestors 'none' for browsers without CSP, and for non-page responses
+            ApplyBaseHeaders(context.Response.Headers);
             return next(context);
         });
+    }
+
+    /// <summary>
+    /// The headers every response carries. Also applied by the exception handlers that answer themselves
+    /// (DatabaseOutageHandler, MalformedRequestHandler): the exception middleware clears headers before they run.
+    /// </summary>
+    public static void ApplyBaseHeaders(IHeaderDictionary headers)
+    {
+        headers.XContentTypeOptions = "nosniff";
+        headers["Referrer-Policy"] = "no-referrer"; // codes and state in URLs never leak to other sites
+        headers.XFrameOptions = "DENY"; // frame-ancestors 'none' for browsers without CSP, and for non-page responses
     }
 
     private sealed class SecureCookies(IOptions<IdpServerOptions> server) : IPostConfigureOptions<CookieAuthenticationOptions>
