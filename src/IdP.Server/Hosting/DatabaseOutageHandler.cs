@@ -25,36 +25,15 @@ internal sealed partial class DatabaseOutageHandler(ILogger<DatabaseOutageHandle
         // Pooled connections opened before a database restart are dead; drop them so recovery needs no restart.
         NpgsqlConnection.ClearAllPools();
 
-        var response = httpContext.Response;
-        response.StatusCode = StatusCodes.Status503ServiceUnavailable;
-        response.Headers.RetryAfter = RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        response.Headers.CacheControl = "no-store";
-        Security.SecurityServiceCollectionExtensions.ApplyBaseHeaders(response.Headers);
-
-        // The path the client asked for (the middleware may already point the request at the error page).
-        var path = httpContext.Features.Get<IExceptionHandlerPathFeature>()?.Path is { Length: > 0 } original
-            ? new PathString(original) : httpContext.Request.Path;
+        httpContext.Response.Headers.RetryAfter = RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var path = SelfAnswer.OriginalPath(httpContext);
         LogOutage(logger, path, exception.GetBaseException().GetType().Name);
-        if (MachineClients.AnswerJson(path))
-        {
-            await response.WriteAsJsonAsync(new Dictionary<string, string>
-            {
-                [Parameters.Error] = Errors.TemporarilyUnavailable,
-                [Parameters.ErrorDescription] = "The identity provider cannot reach its database right now. Retry in a few seconds.",
-            }, cancellationToken);
-            return true;
-        }
-
-        response.ContentType = "text/html; charset=utf-8";
-        response.Headers.ContentSecurityPolicy = Security.ContentSecurityPolicyFilter.Policy;
-        await response.WriteAsync(
+        await SelfAnswer.WriteAsync(httpContext.Response, path, StatusCodes.Status503ServiceUnavailable, Errors.TemporarilyUnavailable,
+            "The identity provider cannot reach its database right now. Retry in a few seconds.",
+            "Sign-in is briefly unavailable",
             """
-            <!DOCTYPE html>
-            <html lang="en"><head><meta charset="utf-8"><title>Sign-in is briefly unavailable</title>
-            <meta name="viewport" content="width=device-width, initial-scale=1"><link rel="stylesheet" href="/css/site.css"></head>
-            <body><main><h1>Sign-in is briefly unavailable</h1>
             <p role="alert">IdP cannot reach its database at the moment. Nothing you entered was saved. Wait a few seconds, then go back and try again.</p>
-            <p>If this lasts more than a few minutes, tell your administrator.</p></main></body></html>
+            <p>If this lasts more than a few minutes, tell your administrator.</p>
             """, cancellationToken);
         return true;
     }

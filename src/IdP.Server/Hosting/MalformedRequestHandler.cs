@@ -25,38 +25,17 @@ internal sealed partial class MalformedRequestHandler(ILogger<MalformedRequestHa
             return false;
         }
 
-        var path = httpContext.Features.Get<IExceptionHandlerPathFeature>()?.Path is { Length: > 0 } original
-            ? new PathString(original) : httpContext.Request.Path;
+        var path = SelfAnswer.OriginalPath(httpContext);
         // The type only: a reader's message can quote the request (a multipart header line).
         LogRefused(logger, path, status, exception.GetType().Name);
-
-        var response = httpContext.Response;
-        response.StatusCode = status;
-        response.Headers.CacheControl = "no-store";
-        Security.SecurityServiceCollectionExtensions.ApplyBaseHeaders(response.Headers);
-        var tooLarge = status == StatusCodes.Status413PayloadTooLarge;
-        if (MachineClients.AnswerJson(path))
-        {
-            await response.WriteAsJsonAsync(new Dictionary<string, string>
-            {
-                [Parameters.Error] = Errors.InvalidRequest,
-                [Parameters.ErrorDescription] = tooLarge
-                    ? "The request body is larger than the server accepts."
-                    : "The request body could not be read: it is malformed, incomplete, or exceeds the server's limits on form fields.",
-            }, cancellationToken);
-            return true;
-        }
-
-        response.ContentType = "text/html; charset=utf-8";
-        response.Headers.ContentSecurityPolicy = Security.ContentSecurityPolicyFilter.Policy;
-        await response.WriteAsync(
+        await SelfAnswer.WriteAsync(httpContext.Response, path, status, Errors.InvalidRequest,
+            status == StatusCodes.Status413PayloadTooLarge
+                ? "The request body is larger than the server accepts."
+                : "The request body could not be read: it is malformed, incomplete, or exceeds the server's limits on form fields.",
+            "The form could not be read",
             """
-            <!DOCTYPE html>
-            <html lang="en"><head><meta charset="utf-8"><title>The form could not be read</title>
-            <meta name="viewport" content="width=device-width, initial-scale=1"><link rel="stylesheet" href="/css/site.css"></head>
-            <body><main><h1>The form could not be read</h1>
             <p role="alert">What was sent is larger than IdP accepts, or not a form it can read. Nothing was saved.
-            Go back, check what you entered, and try again.</p></main></body></html>
+            Go back, check what you entered, and try again.</p>
             """, cancellationToken);
         return true;
     }
