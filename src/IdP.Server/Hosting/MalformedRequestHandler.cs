@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Microsoft.AspNetCore.Diagnostics;
 using static OpenIddict.Abstractions.OpenIddictConstants;
 
@@ -45,9 +44,7 @@ internal sealed partial class MalformedRequestHandler(ILogger<MalformedRequestHa
     /// InvalidDataException from anywhere else is not the client's.
     /// </summary>
     private static bool ThrownByRequestReaders(Exception exception)
-        => new StackTrace(exception).GetFrames().Any(frame => frame.GetMethod()?.DeclaringType?.FullName is { } type
-            && (type.StartsWith("Microsoft.AspNetCore.WebUtilities", StringComparison.Ordinal)
-                || type.StartsWith("Microsoft.AspNetCore.Http.Features.FormFeature", StringComparison.Ordinal)));
+        => ExceptionOrigin.ThrownBy(exception, "Microsoft.AspNetCore.WebUtilities", "Microsoft.AspNetCore.Http.Features.FormFeature");
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Refused an unreadable request body on {Path} with {Status} ({Cause}).")]
     private static partial void LogRefused(ILogger logger, PathString path, int status, string cause);

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net.Sockets;
 using System.Security.Cryptography;
 
@@ -17,13 +16,13 @@ internal static class StartupFailure
     /// <summary>The message for the operator, or null when <paramref name="exception"/> is not one of these.</summary>
     public static string? Describe(Exception exception)
     {
-        if (ThrownBy(exception, "Microsoft.AspNetCore.Server.Kestrel"))
+        if (ExceptionOrigin.ThrownBy(exception, "Microsoft.AspNetCore.Server.Kestrel"))
         {
             return DescribeKestrel(exception);
         }
 
         // Logging:LogLevel:<category> with a value that is not a level; the framework's message names only the value.
-        if (exception is InvalidOperationException && ThrownBy(exception, "Microsoft.Extensions.Logging.LoggerFilterConfigureOptions"))
+        if (exception is InvalidOperationException && ExceptionOrigin.ThrownBy(exception, "Microsoft.Extensions.Logging.LoggerFilterConfigureOptions"))
         {
             return $"Logging:LogLevel: {exception.Message} Use Trace, Debug, Information, Warning, Error, Critical or None.";
         }
@@ -50,7 +49,7 @@ internal static class StartupFailure
         FileNotFoundException or DirectoryNotFoundException or UnauthorizedAccessException
             => $"an HTTPS endpoint's certificate could not be read ({exception.Message}). Check {CertificateSettings}.",
         // A KeyPath that holds no PEM private key (the certificate, another file, an encrypted key without Password).
-        ArgumentException when ThrownBy(exception, "Microsoft.AspNetCore.Server.Kestrel.Core.Internal.Certificates")
+        ArgumentException when ExceptionOrigin.ThrownBy(exception, "Microsoft.AspNetCore.Server.Kestrel.Core.Internal.Certificates")
             => $"an HTTPS endpoint's private key could not be loaded ({exception.Message}). Check {CertificateSettings}: " +
                "KeyPath must be the certificate's PEM private key, and an encrypted key needs Password.",
         CryptographicException
@@ -67,8 +66,4 @@ internal static class StartupFailure
             => $"{exception.Message.TrimEnd('.')}. Check {Addresses} and Kestrel:Endpoints.",
         _ => null,
     };
-
-    private static bool ThrownBy(Exception exception, string typeNamePrefix)
-        => new StackTrace(exception).GetFrames().Any(frame =>
-            frame.GetMethod()?.DeclaringType?.FullName?.StartsWith(typeNamePrefix, StringComparison.Ordinal) == true);
 }
