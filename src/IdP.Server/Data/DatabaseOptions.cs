@@ -24,7 +24,7 @@ public sealed class DatabaseOptions : IValidatableObject
     /// Folder for the embedded SQLite database file, relative to the working directory unless absolute.
     /// Ignored when <see cref="ConnectionString"/> is set.
     /// </summary>
-    [Required(AllowEmptyStrings = false)]
+    [Required(AllowEmptyStrings = false, ErrorMessage = "Database:DataDirectory must not be empty.")]
     public string DataDirectory { get; set; } = "data";
 
     /// <summary>
@@ -42,7 +42,7 @@ public sealed class DatabaseOptions : IValidatableObject
     /// <summary>
     /// How long start-up waits for an unreachable database (e.g. PostgreSQL still starting) before giving up.
     /// </summary>
-    [Range(typeof(TimeSpan), "00:00:00", "01:00:00")]
+    [Range(typeof(TimeSpan), "00:00:00", "01:00:00", ErrorMessage = "Database:StartupTimeout must be between 00:00:00 and 01:00:00.")]
     public TimeSpan StartupTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>
@@ -50,7 +50,7 @@ public sealed class DatabaseOptions : IValidatableObject
     /// Note: with <c>Normal</c> a committed transaction survives a process crash but the last few may be lost
     /// on a power failure or OS crash; <c>Full</c> syncs every commit.
     /// </summary>
-    [AllowedValues("Normal", "Full")]
+    [AllowedValues("Normal", "Full", ErrorMessage = "Database:SqliteSynchronous must be Normal or Full.")]
     public string SqliteSynchronous { get; set; } = "Normal";
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)

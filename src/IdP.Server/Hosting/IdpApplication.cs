@@ -6,7 +6,7 @@ public static class IdpApplication
 {
     /// <summary>
     /// A builder whose content root is the binary's folder, so appsettings.json and wwwroot/ are found
-    /// whatever the working directory (<c>dotnet run --project src/IdP.Server</c> runs from the repository root).
+    /// whatever the working directory (a service manager's, a shell's, or the project folder <c>dotnet run</c> uses).
     /// </summary>
     /// <remarks>
     /// ASP.NET Core's slim builder: the same configuration sources (appsettings, environment, command line, user

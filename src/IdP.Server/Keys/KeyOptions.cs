@@ -19,11 +19,11 @@ public sealed class KeyOptions : IValidatableObject
     public KeySource Source { get; set; } = KeySource.Database;
 
     /// <summary>JWS algorithm for access and identity tokens. The mainframe gateway accepts only RSA: RS256 or PS256.</summary>
-    [AllowedValues("RS256", "PS256")]
+    [AllowedValues("RS256", "PS256", ErrorMessage = "Keys:Algorithm must be RS256 or PS256.")]
     public string Algorithm { get; set; } = "RS256";
 
     /// <summary>RSA modulus size for keys IdP generates.</summary>
-    [AllowedValues(2048, 3072, 4096)]
+    [AllowedValues(2048, 3072, 4096, ErrorMessage = "Keys:RsaKeySize must be 2048, 3072 or 4096.")]
     public int RsaKeySize { get; set; } = 2048;
 
     /// <summary>

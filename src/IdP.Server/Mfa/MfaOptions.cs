@@ -8,33 +8,33 @@ public sealed class MfaOptions : IValidatableObject
     public const string SectionName = "Mfa";
 
     /// <summary>The issuer label authenticator apps show next to the account (otpauth URI).</summary>
-    [Required(AllowEmptyStrings = false)]
+    [Required(AllowEmptyStrings = false, ErrorMessage = "Mfa:TotpIssuer must not be empty.")]
     public string TotpIssuer { get; set; } = "IdP";
 
     /// <summary>RFC 6238 parameters for new authenticators: 6 or 8 digits.</summary>
-    [AllowedValues(6, 8)]
+    [AllowedValues(6, 8, ErrorMessage = "Mfa:TotpDigits must be 6 or 8.")]
     public int TotpDigits { get; set; } = 6;
 
-    [Range(15, 120)]
+    [Range(15, 120, ErrorMessage = "Mfa:TotpPeriodSeconds must be between 15 and 120.")]
     public int TotpPeriodSeconds { get; set; } = 30;
 
-    [AllowedValues("SHA1", "SHA256", "SHA512")]
+    [AllowedValues("SHA1", "SHA256", "SHA512", ErrorMessage = "Mfa:TotpAlgorithm must be SHA1, SHA256 or SHA512.")]
     public string TotpAlgorithm { get; set; } = "SHA1";
 
     /// <summary>
     /// A code matching only within ±this many steps (beyond the normal ±1) is not accepted: the user is asked for
     /// the next code, and two consecutive codes resynchronise the authenticator's clock drift.
     /// </summary>
-    [Range(2, 100)]
+    [Range(2, 100, ErrorMessage = "Mfa:TotpResyncWindowSteps must be between 2 and 100.")]
     public int TotpResyncWindowSteps { get; set; } = 10;
 
     /// <summary>Failed second-factor attempts before the second factor locks (apart from the password lockout).</summary>
-    [Range(1, 100)]
+    [Range(1, 100, ErrorMessage = "Mfa:LockoutThreshold must be between 1 and 100.")]
     public int LockoutThreshold { get; set; } = 5;
 
     public TimeSpan LockoutDuration { get; set; } = TimeSpan.FromMinutes(15);
 
-    [Range(5, 20)]
+    [Range(5, 20, ErrorMessage = "Mfa:RecoveryCodeCount must be between 5 and 20.")]
     public int RecoveryCodeCount { get; set; } = 10;
 
     /// <summary>

@@ -26,7 +26,7 @@ public sealed class TracingOptions : IValidatableObject
     public string OtlpProtocol { get; set; } = Grpc;
 
     /// <summary>The share of traces started here that are recorded (0 to 1). A caller's sampling decision is followed.</summary>
-    [Range(0.0, 1.0)]
+    [Range(0.0, 1.0, ErrorMessage = "Tracing:SampleRatio must be between 0 and 1.")]
     public double SampleRatio { get; set; } = 1.0;
 
     /// <summary>The exporter's endpoint: OTLP over HTTP posts to the signal's own path, which a bare collector URL lacks.</summary>

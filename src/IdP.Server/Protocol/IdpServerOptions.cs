@@ -11,7 +11,7 @@ public sealed class IdpServerOptions : IValidatableObject
     /// The issuer (<c>iss</c>): an absolute URL, fixed by configuration and never taken from the Host header.
     /// The mainframe gateway rejects anything else.
     /// </summary>
-    [Required(AllowEmptyStrings = false)]
+    [Required(AllowEmptyStrings = false, ErrorMessage = "Server:Issuer is not set: give the public URL IdP is reached at, e.g. https://idp.example.com/.")]
     public string Issuer { get; set; } = "";
 
     /// <summary>Refuse protocol requests over plain HTTP. Only turn off for local development behind no proxy.</summary>

@@ -25,7 +25,7 @@ public sealed class TokenOptions : IValidatableObject
     /// <summary>
     /// The <c>aud</c> of access tokens whose scopes name no API resource (RFC 9068 §2.2 requires one).
     /// </summary>
-    [Required(AllowEmptyStrings = false)]
+    [Required(AllowEmptyStrings = false, ErrorMessage = "Tokens:DefaultAudience must not be empty.")]
     public string DefaultAudience { get; set; } = "idp";
 
     /// <summary>

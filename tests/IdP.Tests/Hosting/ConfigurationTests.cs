@@ -10,7 +10,10 @@ public sealed class ConfigurationTests
     [InlineData("Server__Issuer", "http://idp.example.com/", "Server:Issuer must use https")]
     [InlineData("Tokens__AccessTokenLifetime", "-00:01:00", "Tokens:AccessTokenLifetime")]
     [InlineData("Tokens__AccessTokenLifetime", "ten minutes", "Tokens:AccessTokenLifetime")]
-    [InlineData("Keys__RsaKeySize", "1024", "RsaKeySize")]
+    [InlineData("Server__Issuer", "", "Server:Issuer is not set")]
+    [InlineData("Keys__RsaKeySize", "1024", "Keys:RsaKeySize must be 2048, 3072 or 4096.")]
+    [InlineData("Mfa__TotpPeriodSeconds", "5", "Mfa:TotpPeriodSeconds must be between 15 and 120.")]
+    [InlineData("Database__SqliteSynchronous", "Off", "Database:SqliteSynchronous must be Normal or Full.")]
     [InlineData("Demo__Enabled", "true", "Demo:Enabled")]
     [InlineData("RateLimits__Login__Window", "00:00:00", "RateLimits:Login:Window")]
     [InlineData("Server__KnownProxies__0", "10.0.0.0/8", "Server:KnownProxies")]
@@ -43,6 +46,7 @@ public sealed class ConfigurationTests
         Assert.Equal(1, result.ExitCode);
         Assert.Contains(expected, result.StandardError, StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", result.StandardError, StringComparison.Ordinal); // no stack trace
+        Assert.DoesNotContain("DataAnnotation validation failed", result.StandardError, StringComparison.Ordinal); // the setting's name, not the class's
     }
 
     [Fact]

@@ -27,7 +27,7 @@ public sealed class MapperOptions : IValidatableObject
     public string[]? GatewayIssuers { get; set; }
 
     /// <summary>The scope a client-credentials access token from IdP needs to call the mapper.</summary>
-    [Required(AllowEmptyStrings = false)]
+    [Required(AllowEmptyStrings = false, ErrorMessage = "Mainframe:Mapper:MappingScope must not be empty.")]
     public string MappingScope { get; set; } = "mapping";
 
     /// <summary>How often the gateway's keys are fetched again. An unknown <c>kid</c> also triggers one early fetch.</summary>
