@@ -16,6 +16,15 @@ public sealed class AccountOptions : IValidatableObject
 
     public TimeSpan LockoutDuration { get; set; } = TimeSpan.FromMinutes(15);
 
+    /// <summary>How long after a right password the second factor may be given; after that the password is asked again.</summary>
+    public TimeSpan SecondFactorTimeout { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>
+    /// How often a session re-reads its account (Identity's security-stamp check): a disabled account, a new password
+    /// or a reset second factor ends the account's sessions within this. Zero: on every request, one read each.
+    /// </summary>
+    public TimeSpan SessionCheckInterval { get; set; } = TimeSpan.FromMinutes(1);
+
     /// <summary>Sensitive changes on the account page (removing a factor, new recovery codes) need a sign-in this recent.</summary>
     public TimeSpan SensitiveActionMaxAge { get; set; } = TimeSpan.FromMinutes(5);
 
@@ -36,6 +45,16 @@ public sealed class AccountOptions : IValidatableObject
         if (SensitiveActionMaxAge <= TimeSpan.Zero)
         {
             yield return new ValidationResult("Accounts:SensitiveActionMaxAge must be a positive duration such as 00:05:00.", [nameof(SensitiveActionMaxAge)]);
+        }
+
+        if (SecondFactorTimeout <= TimeSpan.Zero || SecondFactorTimeout > TimeSpan.FromHours(1))
+        {
+            yield return new ValidationResult("Accounts:SecondFactorTimeout must be more than zero and at most 01:00:00.", [nameof(SecondFactorTimeout)]);
+        }
+
+        if (SessionCheckInterval < TimeSpan.Zero || SessionCheckInterval > SessionLifetime)
+        {
+            yield return new ValidationResult("Accounts:SessionCheckInterval must be between 00:00:00 (every request) and Accounts:SessionLifetime.", [nameof(SessionCheckInterval)]);
         }
 
         if (LockoutDuration <= TimeSpan.Zero)

@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using IdP.Server.Data;
 using IdP.Server.Protocol;
+using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.Options;
 
@@ -28,9 +29,10 @@ public static class AccountServiceCollectionExtensions
             pending.Cookie.Name = "idp.mfa";
             pending.Cookie.HttpOnly = true;
             pending.Cookie.SameSite = SameSiteMode.Lax;
-            pending.ExpireTimeSpan = TimeSpan.FromMinutes(10);
             pending.SlidingExpiration = false;
         });
+        services.AddOptions<CookieAuthenticationOptions>(Mfa.MfaSignIn.PendingScheme).Configure<IOptions<AccountOptions>>(
+            (pending, accounts) => pending.ExpireTimeSpan = accounts.Value.SecondFactorTimeout);
 
         services.AddIdentityCore<IdpUser>(options =>
                 {
@@ -52,11 +54,12 @@ public static class AccountServiceCollectionExtensions
             identity.Lockout.DefaultLockoutTimeSpan = accounts.Value.LockoutDuration;
         });
 
-        // A disabled account, a reset second factor or a new password ends existing sessions within a minute
-        // (Identity re-checks the security stamp at this interval; its default is 30 minutes).
-        services.Configure<SecurityStampValidatorOptions>(stamp =>
+        // A disabled account, a reset second factor or a new password ends existing sessions within
+        // Accounts:SessionCheckInterval, a minute by default (Identity re-checks the security stamp at this interval;
+        // its own default is 30 minutes).
+        services.AddOptions<SecurityStampValidatorOptions>().Configure<IOptions<AccountOptions>>((stamp, accounts) =>
         {
-            stamp.ValidationInterval = TimeSpan.FromMinutes(1);
+            stamp.ValidationInterval = accounts.Value.SessionCheckInterval;
 
             // Revalidation rebuilds the principal from the user record; how and when the user authenticated
             // (auth_time, amr, acr) lives only in the cookie, so it is carried over, never re-derived.

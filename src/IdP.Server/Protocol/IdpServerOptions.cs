@@ -18,6 +18,12 @@ public sealed class IdpServerOptions : IValidatableObject
     public bool RequireHttps { get; set; } = true;
 
     /// <summary>
+    /// The HSTS max-age sent on HTTPS responses (RFC 6797 §6.1.1): how long browsers reach this host over HTTPS only.
+    /// Zero tells browsers to forget the rule.
+    /// </summary>
+    public TimeSpan HstsMaxAge { get; set; } = TimeSpan.FromDays(365);
+
+    /// <summary>
     /// Reverse proxies (IP addresses) whose X-Forwarded-For / X-Forwarded-Proto are believed. Empty (the default):
     /// none, so a client cannot pick the IP the rate limits and the audit log see by sending the header itself.
     /// </summary>
@@ -48,6 +54,11 @@ public sealed class IdpServerOptions : IValidatableObject
         else if (!string.IsNullOrEmpty(uri.Query) || !string.IsNullOrEmpty(uri.Fragment))
         {
             yield return new ValidationResult("Server:Issuer must not have a query or fragment (OIDC Discovery §3).", [nameof(Issuer)]);
+        }
+
+        if (HstsMaxAge < TimeSpan.Zero)
+        {
+            yield return new ValidationResult("Server:HstsMaxAge must not be negative (365.00:00:00 by default).", [nameof(HstsMaxAge)]);
         }
 
         foreach (var proxy in KnownProxies.Where(p => !System.Net.IPAddress.TryParse(p, out _)))

@@ -93,6 +93,22 @@ public sealed class SecurityHeaderTests(IdpFactory idp) : IClassFixture<IdpFacto
         Assert.False(plain.Headers.Contains("Strict-Transport-Security"), "HSTS is only meaningful (and only allowed) over HTTPS.");
     }
 
+    [Fact]
+    public async Task the_hsts_max_age_is_the_configured_one()
+    {
+        using var secure = IdpFactory.On(IdpFactory.NewDataDirectory(), new Dictionary<string, string?>
+        {
+            ["Server:Issuer"] = "https://idp.example/",
+            ["Server:RequireHttps"] = "true",
+            ["Server:HstsMaxAge"] = "1.00:00:00",
+        });
+        using var https = secure.CreateClient(new WebApplicationFactoryClientOptions { BaseAddress = new Uri("https://idp.example/") });
+
+        var page = await https.GetAsync("/.well-known/openid-configuration");
+
+        Assert.Equal("max-age=86400", Assert.Single(page.Headers.GetValues("Strict-Transport-Security")));
+    }
+
     private static void AssertFlags(string setCookie, params string[] flags)
     {
         var attributes = setCookie.Split(';').Select(a => a.Trim().ToLowerInvariant()).ToList();

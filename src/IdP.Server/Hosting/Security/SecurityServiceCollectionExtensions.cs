@@ -3,6 +3,7 @@ using IdP.Server.Protocol;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.HttpOverrides;
+using Microsoft.AspNetCore.HttpsPolicy;
 using Microsoft.Extensions.Options;
 
 namespace IdP.Server.Hosting.Security;
@@ -32,11 +33,11 @@ public static class SecurityServiceCollectionExtensions
 
         services.AddHsts(hsts =>
         {
-            hsts.MaxAge = TimeSpan.FromDays(365);
             // No includeSubDomains or preload: sibling hosts of the IdP are not the IdP's to decide.
             hsts.IncludeSubDomains = false;
             hsts.Preload = false;
         });
+        services.AddOptions<HstsOptions>().Configure<IOptions<IdpServerOptions>>((hsts, server) => hsts.MaxAge = server.Value.HstsMaxAge);
 
         // Every cookie IdP sets (session, pending second factor, Identity's passkey ceremony state, antiforgery):
         // Secure whenever HTTPS is required, never readable by scripts.
