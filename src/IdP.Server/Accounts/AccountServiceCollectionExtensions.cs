@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using IdP.Server.Data;
+using IdP.Server.Hosting;
 using IdP.Server.Protocol;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Identity;
@@ -14,7 +15,7 @@ public static class AccountServiceCollectionExtensions
     {
         services.AddOptions<AccountOptions>()
             .Bind(configuration.GetSection(AccountOptions.SectionName))
-            .ValidateDataAnnotations()
+            .ValidateSettings()
             .ValidateOnStart();
 
         services.AddScoped<RecentAuthentication>();

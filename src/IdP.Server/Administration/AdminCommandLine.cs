@@ -60,7 +60,7 @@ public static class AdminCommandLine
         }
         catch (OptionsValidationException exception)
         {
-            return await FailAsync(stderr, "invalid configuration: " + string.Join(" ", Hosting.SettingFailures.Describe(exception)), Failure);
+            return await FailAsync(stderr, "invalid configuration: " + string.Join(" ", exception.Failures), Failure);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {

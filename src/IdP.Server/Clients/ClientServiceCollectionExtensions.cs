@@ -1,3 +1,4 @@
+using IdP.Server.Hosting;
 using OpenIddict.Abstractions;
 using OpenIddict.EntityFrameworkCore.Models;
 
@@ -13,7 +14,7 @@ public static class ClientServiceCollectionExtensions
     {
         builder.Services.AddOptions<ClientCacheOptions>()
             .Bind(configuration.GetSection(ClientCacheOptions.SectionName))
-            .ValidateDataAnnotations()
+            .ValidateSettings()
             .ValidateOnStart();
 
         builder.Services.AddSingleton<ClientCache>();

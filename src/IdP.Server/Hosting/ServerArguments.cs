@@ -26,7 +26,7 @@ public static class ServerArguments
         catch (OptionsValidationException exception)
         {
             await Console.Error.WriteLineAsync("IdP cannot start: invalid configuration.");
-            foreach (var failure in SettingFailures.Describe(exception))
+            foreach (var failure in exception.Failures)
             {
                 await Console.Error.WriteLineAsync("  " + failure);
             }

@@ -1,3 +1,5 @@
+using IdP.Server.Hosting;
+
 namespace IdP.Server.Housekeeping;
 
 public static class HousekeepingServiceCollectionExtensions
@@ -6,11 +8,11 @@ public static class HousekeepingServiceCollectionExtensions
     {
         services.AddOptions<HousekeepingOptions>()
             .Bind(configuration.GetSection(HousekeepingOptions.SectionName))
-            .ValidateDataAnnotations()
+            .ValidateSettings()
             .ValidateOnStart();
         services.AddOptions<AuditOptions>()
             .Bind(configuration.GetSection(AuditOptions.SectionName))
-            .ValidateDataAnnotations()
+            .ValidateSettings()
             .ValidateOnStart();
 
         services.AddScoped<Housekeeper>();

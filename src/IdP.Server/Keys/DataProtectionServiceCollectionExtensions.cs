@@ -1,4 +1,5 @@
 using IdP.Server.Data;
+using IdP.Server.Hosting;
 using Microsoft.AspNetCore.DataProtection;
 
 namespace IdP.Server.Keys;
@@ -13,7 +14,7 @@ public static class DataProtectionServiceCollectionExtensions
     {
         services.AddOptions<KeyRingProtectionOptions>()
             .Bind(configuration.GetSection(KeyRingProtectionOptions.SectionName))
-            .ValidateDataAnnotations()
+            .ValidateSettings()
             .ValidateOnStart();
 
         var dataProtection = services.AddDataProtection()

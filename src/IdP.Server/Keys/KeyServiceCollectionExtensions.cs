@@ -1,3 +1,4 @@
+using IdP.Server.Hosting;
 using Microsoft.Extensions.Options;
 using OpenIddict.Server;
 
@@ -9,7 +10,7 @@ public static class KeyServiceCollectionExtensions
     {
         services.AddOptions<KeyOptions>()
             .Bind(configuration.GetSection(KeyOptions.SectionName))
-            .ValidateDataAnnotations()
+            .ValidateSettings()
             .ValidateOnStart();
 
         services.AddSingleton<SigningKeyFactory>();

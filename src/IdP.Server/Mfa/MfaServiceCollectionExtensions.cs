@@ -1,3 +1,4 @@
+using IdP.Server.Hosting;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace IdP.Server.Mfa;
@@ -9,7 +10,7 @@ public static class MfaServiceCollectionExtensions
     {
         services.AddOptions<MfaOptions>()
             .Bind(configuration.GetSection(MfaOptions.SectionName))
-            .ValidateDataAnnotations()
+            .ValidateSettings()
             .ValidateOnStart();
 
         services.AddHttpContextAccessor();

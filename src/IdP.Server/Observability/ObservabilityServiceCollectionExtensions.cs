@@ -1,4 +1,5 @@
 using IdP.Server.Health;
+using IdP.Server.Hosting;
 using Microsoft.Extensions.Options;
 using OpenTelemetry;
 using OpenTelemetry.Exporter;
@@ -18,11 +19,11 @@ public static class ObservabilityServiceCollectionExtensions
     {
         services.AddOptions<MetricsOptions>()
             .Bind(configuration.GetSection(MetricsOptions.SectionName))
-            .ValidateDataAnnotations()
+            .ValidateSettings()
             .ValidateOnStart();
         services.AddOptions<TracingOptions>()
             .Bind(configuration.GetSection(TracingOptions.SectionName))
-            .ValidateDataAnnotations()
+            .ValidateSettings()
             .ValidateOnStart();
 
         // Always registered: the audit log, the mapper and the token endpoint record into it whether or not anyone listens.

@@ -1,5 +1,6 @@
 using IdP.Server.Clients;
 using IdP.Server.Data;
+using IdP.Server.Hosting;
 using Microsoft.Extensions.Options;
 using OpenIddict.Server;
 using OpenIddict.Server.AspNetCore;
@@ -14,15 +15,15 @@ public static class ProtocolServiceCollectionExtensions
     {
         services.AddOptions<IdpServerOptions>()
             .Bind(configuration.GetSection(IdpServerOptions.SectionName))
-            .ValidateDataAnnotations()
+            .ValidateSettings()
             .ValidateOnStart();
         services.AddOptions<Mainframe.MainframeOptions>()
             .Bind(configuration.GetSection(Mainframe.MainframeOptions.SectionName))
-            .ValidateDataAnnotations()
+            .ValidateSettings()
             .ValidateOnStart();
         services.AddOptions<TokenOptions>()
             .Bind(configuration.GetSection(TokenOptions.SectionName))
-            .ValidateDataAnnotations()
+            .ValidateSettings()
             .ValidateOnStart();
 
         services.AddOpenIddict()

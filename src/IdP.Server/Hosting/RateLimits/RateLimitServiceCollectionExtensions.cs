@@ -12,7 +12,7 @@ public static class RateLimitServiceCollectionExtensions
     {
         services.AddOptions<RateLimitsOptions>()
             .Bind(configuration.GetSection(RateLimitsOptions.SectionName))
-            .ValidateDataAnnotations()
+            .ValidateSettings()
             .ValidateOnStart();
 
         services.AddRateLimiter(_ => { });

@@ -1,3 +1,4 @@
+using IdP.Server.Hosting;
 using IdP.Server.Hosting.RateLimits;
 
 namespace IdP.Server.Mainframe.Mapper;
@@ -9,7 +10,7 @@ public static class MapperServiceCollectionExtensions
     {
         services.AddOptions<MapperOptions>()
             .Bind(configuration.GetSection(MapperOptions.SectionName))
-            .ValidateDataAnnotations()
+            .ValidateSettings()
             .ValidateOnStart();
 
         services.AddMemoryCache();

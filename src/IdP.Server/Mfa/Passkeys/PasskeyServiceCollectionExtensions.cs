@@ -1,4 +1,5 @@
 using IdP.Server.Accounts;
+using IdP.Server.Hosting;
 using IdP.Server.Protocol;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -17,7 +18,7 @@ public static class PasskeyServiceCollectionExtensions
     {
         services.AddOptions<PasskeyOptions>()
             .Bind(configuration.GetSection(PasskeyOptions.SectionName))
-            .ValidateDataAnnotations()
+            .ValidateSettings()
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<PasskeyOptions>, PasskeyRelyingPartyValidator>();
 
