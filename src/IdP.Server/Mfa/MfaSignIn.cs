@@ -2,7 +2,6 @@ using System.Security.Claims;
 using IdP.Server.Accounts;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Identity;
-using Microsoft.Extensions.Options;
 
 namespace IdP.Server.Mfa;
 
@@ -15,7 +14,7 @@ public sealed record PendingSignIn(IdpUser User, IReadOnlyList<string> Methods, 
 /// methods used (<c>amr</c>), the level (<c>acr</c>) and the time (<c>auth_time</c>) of that authentication.
 /// A signed-in user stepping up goes through the same pages with their session.
 /// </summary>
-public sealed class MfaSignIn(SignInManager<IdpUser> signIn, UserManager<IdpUser> users, TimeProvider time, IOptions<AccountOptions> accounts)
+public sealed class MfaSignIn(SignInManager<IdpUser> signIn, UserManager<IdpUser> users, TimeProvider time)
 {
     public const string LevelClaim = "acr";
 
@@ -32,7 +31,7 @@ public sealed class MfaSignIn(SignInManager<IdpUser> signIn, UserManager<IdpUser
         identity.AddClaim(new Claim(ClaimTypes.Name, user.Id));
         identity.AddClaim(new Claim(Protocol.IdpClaims.AuthenticationMethods, AuthenticationLevels.Methods.Password));
         await context.SignInAsync(PendingScheme, new ClaimsPrincipal(identity),
-            new AuthenticationProperties { ExpiresUtc = time.GetUtcNow() + accounts.Value.SecondFactorTimeout, IsPersistent = false });
+            new AuthenticationProperties { IsPersistent = false }); // expires after Accounts:SecondFactorTimeout (the scheme's ExpireTimeSpan)
     }
 
     /// <summary>The user in the middle of signing in (after the password), or a signed-in user stepping up.</summary>

@@ -31,13 +31,13 @@ public static class SecurityServiceCollectionExtensions
             }
         });
 
-        services.AddHsts(hsts =>
+        services.AddOptions<HstsOptions>().Configure<IOptions<IdpServerOptions>>((hsts, server) =>
         {
+            hsts.MaxAge = server.Value.HstsMaxAge;
             // No includeSubDomains or preload: sibling hosts of the IdP are not the IdP's to decide.
             hsts.IncludeSubDomains = false;
             hsts.Preload = false;
         });
-        services.AddOptions<HstsOptions>().Configure<IOptions<IdpServerOptions>>((hsts, server) => hsts.MaxAge = server.Value.HstsMaxAge);
 
         // Every cookie IdP sets (session, pending second factor, Identity's passkey ceremony state, antiforgery):
         // Secure whenever HTTPS is required, never readable by scripts.
