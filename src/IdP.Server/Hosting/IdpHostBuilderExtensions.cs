@@ -85,8 +85,6 @@ public static class IdpHostBuilderExtensions
         app.UseRouting();
         // Before authentication: OpenIddict answers /connect/token inside it.
         app.UseIdpRateLimits();
-        // After the limits, before OpenIddict: successful client-credentials grants are answered here.
-        app.UseIdpClientCredentialsFastPath();
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseAntiforgery();

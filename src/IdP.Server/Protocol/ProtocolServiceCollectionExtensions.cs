@@ -106,7 +106,6 @@ public static class ProtocolServiceCollectionExtensions
         services.AddSingleton<IConfigureOptions<OpenIddictServerOptions>, ServerOptionsSetup>();
         services.AddSingleton<IConfigureOptions<OpenIddictServerAspNetCoreOptions>, ServerOptionsSetup>();
         services.AddScoped<UserPrincipalFactory>();
-        services.AddSingleton<AccessTokenWriter>();
         services.AddScoped<TokenRevocation>();
         return services;
     }

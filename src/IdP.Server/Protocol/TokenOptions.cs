@@ -28,13 +28,6 @@ public sealed class TokenOptions : IValidatableObject
     [Required(AllowEmptyStrings = false, ErrorMessage = "Tokens:DefaultAudience must not be empty.")]
     public string DefaultAudience { get; set; } = "idp";
 
-    /// <summary>
-    /// Client-credentials grants that will succeed are answered without OpenIddict's generic pipeline: the same
-    /// checks and the same token, for about 60% of the cost (<see cref="ClientCredentialsFastPath"/>). False sends every
-    /// grant through OpenIddict.
-    /// </summary>
-    public bool FastClientCredentials { get; set; } = true;
-
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
         foreach (var (name, value) in new[]
