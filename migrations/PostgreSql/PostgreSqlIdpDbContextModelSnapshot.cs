@@ -30,6 +30,16 @@ namespace IdP.Server.Migrations.PostgreSql
                     b.Property<int>("AccessFailedCount")
                         .HasColumnType("integer");
 
+                    b.Property<string>("ActivationCodeDigest")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<DateTimeOffset?>("ActivationCodeExpiresAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<bool>("ActivationRequired")
+                        .HasColumnType("boolean");
+
                     b.Property<string>("ConcurrencyStamp")
                         .IsConcurrencyToken()
                         .HasColumnType("text");
@@ -153,6 +163,13 @@ namespace IdP.Server.Migrations.PostgreSql
 
                     b.Property<DateTimeOffset?>("RetiresAt")
                         .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Set")
+                        .IsRequired()
+                        .ValueGeneratedOnAdd()
+                        .HasMaxLength(10)
+                        .HasColumnType("character varying(10)")
+                        .HasDefaultValue("general");
 
                     b.Property<string>("Use")
                         .IsRequired()

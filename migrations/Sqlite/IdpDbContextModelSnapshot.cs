@@ -25,6 +25,16 @@ namespace IdP.Server.Migrations.Sqlite
                     b.Property<int>("AccessFailedCount")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("ActivationCodeDigest")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTimeOffset?>("ActivationCodeExpiresAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<bool>("ActivationRequired")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("ConcurrencyStamp")
                         .IsConcurrencyToken()
                         .HasColumnType("TEXT");
@@ -148,6 +158,13 @@ namespace IdP.Server.Migrations.Sqlite
 
                     b.Property<DateTimeOffset?>("RetiresAt")
                         .HasColumnType("TEXT");
+
+                    b.Property<string>("Set")
+                        .IsRequired()
+                        .ValueGeneratedOnAdd()
+                        .HasMaxLength(10)
+                        .HasColumnType("TEXT")
+                        .HasDefaultValue("general");
 
                     b.Property<string>("Use")
                         .IsRequired()

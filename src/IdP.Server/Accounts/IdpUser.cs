@@ -24,4 +24,16 @@ public sealed class IdpUser : IdentityUser
 
     /// <summary>Exempt from the MFA policy: set only by an administrator, and audited.</summary>
     public bool MfaExempt { get; set; }
+
+    /// <summary>
+    /// The first second factor may be set up only with an activation code from the help desk (<c>users add</c>,
+    /// <c>users reset-mfa</c>, <c>users activation</c>). Cleared when a factor is set up with the code, or handed
+    /// over (<c>users totp-import</c>).
+    /// </summary>
+    public bool ActivationRequired { get; set; }
+
+    /// <summary>HMAC-SHA-256 of the current activation code (never the code), or null when none is outstanding.</summary>
+    public string? ActivationCodeDigest { get; set; }
+
+    public DateTimeOffset? ActivationCodeExpiresAt { get; set; }
 }

@@ -56,6 +56,7 @@ public class IdpDbContext : IdentityDbContext<IdpUser>, IDataProtectionKeyContex
         builder.Entity<IdpUser>(user =>
         {
             user.Property(u => u.IsDisabled).HasDefaultValue(false);
+            user.Property(u => u.ActivationCodeDigest).HasMaxLength(64);
         });
 
         builder.Entity<TotpAuthenticator>(totp =>
@@ -131,6 +132,7 @@ public class IdpDbContext : IdentityDbContext<IdpUser>, IDataProtectionKeyContex
             key.HasKey(k => k.Id);
             key.Property(k => k.Id).HasMaxLength(100);
             key.Property(k => k.Use).HasMaxLength(10);
+            key.Property(k => k.Set).HasMaxLength(10).HasDefaultValue(SigningKey.GeneralSet);
             key.Property(k => k.Algorithm).HasMaxLength(20);
             key.Property(k => k.ProtectedKeyMaterial).IsRequired();
             key.HasIndex(k => new { k.Use, k.ActivatesAt });

@@ -14,6 +14,12 @@ public sealed class SigningKey
     /// <summary><c>sig</c> for token signing keys, <c>enc</c> for the key that encrypts codes and refresh tokens.</summary>
     public required string Use { get; set; }
 
+    /// <summary>
+    /// Which JWKS publishes the key, and so who trusts what it signs: <see cref="GeneralSet"/> (every relying party)
+    /// or <see cref="GatewaySet"/> (only the mainframe gateway). Encryption keys are in the general set.
+    /// </summary>
+    public string Set { get; set; } = GeneralSet;
+
     /// <summary>The JOSE algorithm, e.g. <c>RS256</c>, <c>PS256</c> or <c>A256KW</c>.</summary>
     public required string Algorithm { get; set; }
 
@@ -35,5 +41,7 @@ public sealed class SigningKey
     public bool IsPublishedAt(DateTimeOffset now) => KeySchedule.IsPublished(ExpiresAt, now);
 
     public const string SignatureUse = "sig";
+    public const string GeneralSet = "general";
+    public const string GatewaySet = "gateway";
     public const string EncryptionUse = "enc";
 }

@@ -21,7 +21,7 @@ namespace IdP.Server.Data.CompiledModels.PostgreSql
                 "IdP.Server.Accounts.IdpUser",
                 typeof(IdpUser),
                 baseEntityType,
-                propertyCount: 20,
+                propertyCount: 23,
                 unnamedIndexCount: 2,
                 keyCount: 1);
 
@@ -40,6 +40,31 @@ namespace IdP.Server.Data.CompiledModels.PostgreSql
                 fieldInfo: typeof(IdentityUser<string>).GetField("<AccessFailedCount>k__BackingField", BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.DeclaredOnly),
                 sentinel: 0);
             accessFailedCount.AddAnnotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.None);
+
+            var activationCodeDigest = runtimeEntityType.AddProperty(
+                "ActivationCodeDigest",
+                typeof(string),
+                propertyInfo: typeof(IdpUser).GetProperty("ActivationCodeDigest", BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly),
+                fieldInfo: typeof(IdpUser).GetField("<ActivationCodeDigest>k__BackingField", BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.DeclaredOnly),
+                nullable: true,
+                maxLength: 64);
+            activationCodeDigest.AddAnnotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.None);
+
+            var activationCodeExpiresAt = runtimeEntityType.AddProperty(
+                "ActivationCodeExpiresAt",
+                typeof(DateTimeOffset?),
+                propertyInfo: typeof(IdpUser).GetProperty("ActivationCodeExpiresAt", BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly),
+                fieldInfo: typeof(IdpUser).GetField("<ActivationCodeExpiresAt>k__BackingField", BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.DeclaredOnly),
+                nullable: true);
+            activationCodeExpiresAt.AddAnnotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.None);
+
+            var activationRequired = runtimeEntityType.AddProperty(
+                "ActivationRequired",
+                typeof(bool),
+                propertyInfo: typeof(IdpUser).GetProperty("ActivationRequired", BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly),
+                fieldInfo: typeof(IdpUser).GetField("<ActivationRequired>k__BackingField", BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.DeclaredOnly),
+                sentinel: false);
+            activationRequired.AddAnnotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.None);
 
             var concurrencyStamp = runtimeEntityType.AddProperty(
                 "ConcurrencyStamp",

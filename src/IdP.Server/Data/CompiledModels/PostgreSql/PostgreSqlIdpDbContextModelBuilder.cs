@@ -12,7 +12,7 @@ namespace IdP.Server.Data.CompiledModels.PostgreSql
     public partial class PostgreSqlIdpDbContextModel
     {
         private PostgreSqlIdpDbContextModel()
-            : base(skipDetectChanges: false, modelId: new Guid("4ff35e92-acca-46ad-9d3d-75690c00b49c"), entityTypeCount: 21)
+            : base(skipDetectChanges: false, modelId: new Guid("09d8a610-6b64-497e-b951-64d6bb113262"), entityTypeCount: 21)
         {
         }
 

@@ -20,7 +20,7 @@ namespace IdP.Server.Data.CompiledModels.PostgreSql
                 "IdP.Server.Keys.SigningKey",
                 typeof(SigningKey),
                 baseEntityType,
-                propertyCount: 9,
+                propertyCount: 10,
                 unnamedIndexCount: 1,
                 keyCount: 1);
 
@@ -87,6 +87,16 @@ namespace IdP.Server.Data.CompiledModels.PostgreSql
                 fieldInfo: typeof(SigningKey).GetField("<RetiresAt>k__BackingField", BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.DeclaredOnly),
                 nullable: true);
             retiresAt.AddAnnotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.None);
+
+            var set = runtimeEntityType.AddProperty(
+                "Set",
+                typeof(string),
+                propertyInfo: typeof(SigningKey).GetProperty("Set", BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly),
+                fieldInfo: typeof(SigningKey).GetField("<Set>k__BackingField", BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.DeclaredOnly),
+                valueGenerated: ValueGenerated.OnAdd,
+                maxLength: 10);
+            set.AddAnnotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.None);
+            set.AddAnnotation("Relational:DefaultValue", "general");
 
             var use = runtimeEntityType.AddProperty(
                 "Use",

@@ -11,7 +11,7 @@ namespace IdP.Server.Data.CompiledModels.Sqlite
     public partial class IdpDbContextModel
     {
         private IdpDbContextModel()
-            : base(skipDetectChanges: false, modelId: new Guid("1d5c93b3-4c95-44ab-a3b3-d25ba05e66bb"), entityTypeCount: 21)
+            : base(skipDetectChanges: false, modelId: new Guid("ce8fc6b4-addf-4cd6-beb1-84b5c32a16cd"), entityTypeCount: 21)
         {
         }
 

@@ -20,7 +20,7 @@ namespace IdP.Server.Data.CompiledModels.Sqlite
                 "IdP.Server.Accounts.IdpUser",
                 typeof(IdpUser),
                 baseEntityType,
-                propertyCount: 20,
+                propertyCount: 23,
                 unnamedIndexCount: 2,
                 keyCount: 1);
 
@@ -37,6 +37,28 @@ namespace IdP.Server.Data.CompiledModels.Sqlite
                 propertyInfo: typeof(IdentityUser<string>).GetProperty("AccessFailedCount", BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly),
                 fieldInfo: typeof(IdentityUser<string>).GetField("<AccessFailedCount>k__BackingField", BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.DeclaredOnly),
                 sentinel: 0);
+
+            var activationCodeDigest = runtimeEntityType.AddProperty(
+                "ActivationCodeDigest",
+                typeof(string),
+                propertyInfo: typeof(IdpUser).GetProperty("ActivationCodeDigest", BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly),
+                fieldInfo: typeof(IdpUser).GetField("<ActivationCodeDigest>k__BackingField", BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.DeclaredOnly),
+                nullable: true,
+                maxLength: 64);
+
+            var activationCodeExpiresAt = runtimeEntityType.AddProperty(
+                "ActivationCodeExpiresAt",
+                typeof(DateTimeOffset?),
+                propertyInfo: typeof(IdpUser).GetProperty("ActivationCodeExpiresAt", BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly),
+                fieldInfo: typeof(IdpUser).GetField("<ActivationCodeExpiresAt>k__BackingField", BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.DeclaredOnly),
+                nullable: true);
+
+            var activationRequired = runtimeEntityType.AddProperty(
+                "ActivationRequired",
+                typeof(bool),
+                propertyInfo: typeof(IdpUser).GetProperty("ActivationRequired", BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly),
+                fieldInfo: typeof(IdpUser).GetField("<ActivationRequired>k__BackingField", BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.DeclaredOnly),
+                sentinel: false);
 
             var concurrencyStamp = runtimeEntityType.AddProperty(
                 "ConcurrencyStamp",

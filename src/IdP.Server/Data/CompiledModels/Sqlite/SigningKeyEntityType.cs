@@ -19,7 +19,7 @@ namespace IdP.Server.Data.CompiledModels.Sqlite
                 "IdP.Server.Keys.SigningKey",
                 typeof(SigningKey),
                 baseEntityType,
-                propertyCount: 9,
+                propertyCount: 10,
                 unnamedIndexCount: 1,
                 keyCount: 1);
 
@@ -78,6 +78,15 @@ namespace IdP.Server.Data.CompiledModels.Sqlite
                 propertyInfo: typeof(SigningKey).GetProperty("RetiresAt", BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly),
                 fieldInfo: typeof(SigningKey).GetField("<RetiresAt>k__BackingField", BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.DeclaredOnly),
                 nullable: true);
+
+            var set = runtimeEntityType.AddProperty(
+                "Set",
+                typeof(string),
+                propertyInfo: typeof(SigningKey).GetProperty("Set", BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly),
+                fieldInfo: typeof(SigningKey).GetField("<Set>k__BackingField", BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.DeclaredOnly),
+                valueGenerated: ValueGenerated.OnAdd,
+                maxLength: 10);
+            set.AddAnnotation("Relational:DefaultValue", "general");
 
             var use = runtimeEntityType.AddProperty(
                 "Use",

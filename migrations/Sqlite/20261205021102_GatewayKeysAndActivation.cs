@@ -1,0 +1,63 @@
+﻿using System;
+using Microsoft.EntityFrameworkCore.Migrations;
+
+#nullable disable
+
+namespace IdP.Server.Migrations.Sqlite
+{
+    /// <inheritdoc />
+    public partial class GatewayKeysAndActivation : Migration
+    {
+        /// <inheritdoc />
+        protected override void Up(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.AddColumn<string>(
+                name: "Set",
+                table: "IdpSigningKeys",
+                type: "TEXT",
+                maxLength: 10,
+                nullable: false,
+                defaultValue: "general");
+
+            migrationBuilder.AddColumn<string>(
+                name: "ActivationCodeDigest",
+                table: "AspNetUsers",
+                type: "TEXT",
+                maxLength: 64,
+                nullable: true);
+
+            migrationBuilder.AddColumn<DateTimeOffset>(
+                name: "ActivationCodeExpiresAt",
+                table: "AspNetUsers",
+                type: "TEXT",
+                nullable: true);
+
+            migrationBuilder.AddColumn<bool>(
+                name: "ActivationRequired",
+                table: "AspNetUsers",
+                type: "INTEGER",
+                nullable: false,
+                defaultValue: false);
+        }
+
+        /// <inheritdoc />
+        protected override void Down(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.DropColumn(
+                name: "Set",
+                table: "IdpSigningKeys");
+
+            migrationBuilder.DropColumn(
+                name: "ActivationCodeDigest",
+                table: "AspNetUsers");
+
+            migrationBuilder.DropColumn(
+                name: "ActivationCodeExpiresAt",
+                table: "AspNetUsers");
+
+            migrationBuilder.DropColumn(
+                name: "ActivationRequired",
+                table: "AspNetUsers");
+        }
+    }
+}
