@@ -137,7 +137,8 @@ internal sealed class ClientAddOptions
             RequirePkce: false,
             RequireConsent: result.GetValue(_consent),
             DisplayName: result.GetValue(_displayName) ?? "Zowe API ML gateway",
-            MfaPolicy: result.GetValue(_mfaPolicy) ?? Mfa.ClientMfaPolicy.MultiFactor);
+            MfaPolicy: result.GetValue(_mfaPolicy) ?? Mfa.ClientMfaPolicy.MultiFactor,
+            ApiMlGateway: true);
     }
 
     private static Microsoft.IdentityModel.Tokens.JsonWebKeySet? ReadJsonWebKeySet(FileInfo? file)

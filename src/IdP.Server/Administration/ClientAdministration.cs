@@ -23,7 +23,8 @@ public sealed record ClientSpec(
     bool RequireConsent = false,
     string? DisplayName = null,
     JsonWebKeySet? JsonWebKeySet = null,
-    string MfaPolicy = ClientMfaPolicy.MultiFactor);
+    string MfaPolicy = ClientMfaPolicy.MultiFactor,
+    bool ApiMlGateway = false);
 
 /// <summary>A client as shown by <c>clients list|show</c>: never its secret.</summary>
 public sealed record ClientSummary(
@@ -257,6 +258,11 @@ public sealed class ClientAdministration(
         }
 
         // Tokens for the mainframe gateway replace mainframe MFA, so they always need a second factor.
+        if (spec.MfaPolicy == ClientMfaPolicy.None && spec.ApiMlGateway)
+        {
+            throw new AdministrationException("The MFA policy 'none' is not allowed for the gateway's browser-login client: API ML acts on the mainframe with its access tokens.");
+        }
+
         if (spec.MfaPolicy == ClientMfaPolicy.None)
         {
             var gateway = mfa.Value.EffectiveGatewayAudiences();
@@ -270,6 +276,10 @@ public sealed class ClientAdministration(
         }
 
         descriptor.Settings[ClientMfaPolicy.SettingName] = spec.MfaPolicy;
+        if (spec.ApiMlGateway)
+        {
+            descriptor.Settings[ApiMlGatewayClient.SettingName] = "true";
+        }
 
         return descriptor;
     }

@@ -14,15 +14,15 @@ internal static class KeyCommands
 
     private static Command List(CommandContext context)
     {
-        var command = new Command("list", "List the keys with their state and schedule (published from 'created', signs from 'activates' until 'retires', published until 'expires').");
+        var command = new Command("list", "List the keys with their set, state and schedule (published from 'created', signs from 'activates' until 'retires', published until 'expires'). The general set is published at /.well-known/jwks, the gateway set at /.well-known/gateway-jwks.");
         command.SetAction((result, cancellationToken) => context.RunAsync(result, async (services, output) =>
         {
             var keys = await services.GetRequiredService<SigningKeyRing>().ListAsync(services.GetRequiredService<IdpDbContext>(), cancellationToken);
             output.Write(keys, () => output.Table(
-                ["KID", "STATE", "USE", "ALG", "SIZE", "SOURCE", "CREATED", "ACTIVATES", "RETIRES", "EXPIRES"],
+                ["KID", "STATE", "USE", "SET", "ALG", "SIZE", "SOURCE", "CREATED", "ACTIVATES", "RETIRES", "EXPIRES"],
                 keys.Select(k => new[]
                 {
-                    k.Kid, k.State, k.Use, k.Algorithm, k.KeySize.ToString(CultureInfo.InvariantCulture), k.Source,
+                    k.Kid, k.State, k.Use, k.Use == SigningKey.SignatureUse ? k.Set : "-", k.Algorithm, k.KeySize.ToString(CultureInfo.InvariantCulture), k.Source,
                     CommandOutput.Date(k.CreatedAt), CommandOutput.Date(k.ActivatesAt), CommandOutput.Date(k.RetiresAt), CommandOutput.Date(k.ExpiresAt),
                 }),
                 "No keys."));
@@ -32,14 +32,21 @@ internal static class KeyCommands
 
     private static Command Rotate(CommandContext context)
     {
-        var command = new Command("rotate", "Publish a new signing key now; it signs after Keys:PrePublicationDelay, and the current key stays published until its tokens expired.");
+        var set = new Option<string>("--set")
+        {
+            Description = "Which key set: general (every relying party's JWKS) or gateway (the mainframe gateway's JWKS).",
+            DefaultValueFactory = _ => SigningKey.GeneralSet,
+        };
+        set.AcceptOnlyFromAmong([.. SigningKey.Sets]);
+        var command = new Command("rotate", "Publish a new signing key of one set now; it signs after Keys:PrePublicationDelay, and the set's current key stays published until its tokens expired.") { set };
         command.SetAction((result, cancellationToken) => context.RunAsync(result, async (services, output) =>
         {
-            var rotation = await services.GetRequiredService<KeyRotation>().RotateAsync(cancellationToken);
+            var rotation = await services.GetRequiredService<KeyRotation>().RotateAsync(result.GetRequiredValue(set), cancellationToken);
             var refresh = services.GetRequiredService<IOptions<KeyOptions>>().Value.RefreshInterval;
             output.Write(rotation, () =>
             {
                 output.Fields(
+                    ("set", rotation.Key.Set),
                     ("new key", rotation.Key.Kid),
                     ("published", CommandOutput.Date(rotation.Key.CreatedAt)),
                     ("signs from", CommandOutput.Date(rotation.Key.ActivatesAt)),

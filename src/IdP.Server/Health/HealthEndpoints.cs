@@ -101,8 +101,10 @@ internal sealed class SigningKeyHealthCheck(SigningKeyRing ring, TimeProvider ti
             return Task.FromResult(HealthCheckResult.Unhealthy("The signing keys are not loaded yet."));
         }
 
-        return Task.FromResult(snapshot.SigningAt(time.GetUtcNow()) is null
-            ? HealthCheckResult.Unhealthy("No signing key is active.")
-            : HealthCheckResult.Healthy("A signing key is active."));
+        var now = time.GetUtcNow();
+        var inactive = SigningKey.Sets.FirstOrDefault(set => snapshot.SigningAt(now, set) is null);
+        return Task.FromResult(inactive is not null
+            ? HealthCheckResult.Unhealthy($"No {inactive} signing key is active.")
+            : HealthCheckResult.Healthy("A signing key of each set is active."));
     }
 }

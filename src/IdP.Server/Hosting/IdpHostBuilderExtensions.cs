@@ -92,6 +92,7 @@ public static class IdpHostBuilderExtensions
         app.MapIdpHealthChecks();
         app.MapRazorPages();
         app.MapIdpProtocolEndpoints();
+        app.MapIdpGatewayJwks();
         app.MapIdpPasskeyEndpoints();
         return app;
     }

@@ -38,8 +38,14 @@ public sealed class KeyOptions : IValidatableObject
     /// <summary>How often each instance rereads the keys from the database (it also does so when a key activates or expires).</summary>
     public TimeSpan RefreshInterval { get; set; } = TimeSpan.FromMinutes(1);
 
-    /// <summary>With <see cref="KeySource.Certificates"/>: PKCS#12 files, the first being the active signing key.</summary>
+    /// <summary>With <see cref="KeySource.Certificates"/>: PKCS#12 files of the general set, the first being the active signing key.</summary>
     public List<CertificateFileOptions> Certificates { get; set; } = [];
+
+    /// <summary>
+    /// With <see cref="KeySource.Certificates"/>: PKCS#12 files of the gateway set (published only at
+    /// <c>/.well-known/gateway-jwks</c>), the first being the active signing key. Never the same files as <see cref="Certificates"/>.
+    /// </summary>
+    public List<CertificateFileOptions> GatewayCertificates { get; set; } = [];
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
@@ -48,6 +54,21 @@ public sealed class KeyOptions : IValidatableObject
             yield return new ValidationResult(
                 "Keys:Certificates must name at least one PKCS#12 file when Keys:Source is Certificates.",
                 [nameof(Certificates)]);
+        }
+
+        if (Source == KeySource.Certificates && GatewayCertificates.Count == 0)
+        {
+            yield return new ValidationResult(
+                "Keys:GatewayCertificates must name at least one PKCS#12 file when Keys:Source is Certificates: the gateway trusts only that set.",
+                [nameof(GatewayCertificates)]);
+        }
+
+        var general = Certificates.Select(c => c.Path).Where(p => !string.IsNullOrWhiteSpace(p)).Select(System.IO.Path.GetFullPath);
+        if (GatewayCertificates.Any(c => !string.IsNullOrWhiteSpace(c.Path) && general.Contains(System.IO.Path.GetFullPath(c.Path), StringComparer.Ordinal)))
+        {
+            yield return new ValidationResult(
+                "Keys:GatewayCertificates must not name a file of Keys:Certificates: a key in both sets would let the gateway accept any token.",
+                [nameof(GatewayCertificates)]);
         }
 
         if (PrePublicationDelay < TimeSpan.Zero)
@@ -74,6 +95,14 @@ public sealed class KeyOptions : IValidatableObject
             if (string.IsNullOrWhiteSpace(Certificates[i].Path))
             {
                 yield return new ValidationResult($"Keys:Certificates:{i}:Path is required.", [nameof(Certificates)]);
+            }
+        }
+
+        for (var i = 0; i < GatewayCertificates.Count; i++)
+        {
+            if (string.IsNullOrWhiteSpace(GatewayCertificates[i].Path))
+            {
+                yield return new ValidationResult($"Keys:GatewayCertificates:{i}:Path is required.", [nameof(GatewayCertificates)]);
             }
         }
     }

@@ -6,8 +6,9 @@ using static OpenIddict.Server.OpenIddictServerEvents;
 namespace IdP.Server.Keys;
 
 /// <summary>
-/// Signs each token with the key the ring says is active at that moment: access and ID tokens, which the gateway and
-/// clients verify against the JWKS, with the active RSA key; the tokens only IdP reads with the ring's HMAC key.
+/// Signs each token with the key the ring says is active at that moment: an access token that may act on the mainframe
+/// (<see cref="GatewaySigning"/>) with the gateway set's RSA key, every other access token and every ID token with the
+/// general set's; the tokens only IdP reads with the ring's HMAC key.
 /// </summary>
 /// <remarks>
 /// OpenIddict signs with the first of <see cref="OpenIddictServerOptions.SigningCredentials"/>, but its options
@@ -34,9 +35,13 @@ internal sealed class SignWithActiveKey(SigningKeyRing ring) : IOpenIddictServer
         }
         else
         {
-            // OpenIddict ranks symmetric keys first, so its own pick is never left for a token others verify.
-            context.SigningCredentials = snapshot.SigningAt(context.Options.TimeProvider.GetUtcNow())
-                ?? context.Options.SigningCredentials.First(credentials => credentials.Key is AsymmetricSecurityKey);
+            // OpenIddict's own pick is never left for a token others verify: it ranks symmetric keys first, and it
+            // knows nothing of the two sets. The ring always holds a signing key of each set (it refuses to load otherwise).
+            var set = context.TokenType == TokenTypeIdentifiers.AccessToken && GatewaySigning.IsRequested(context.Transaction)
+                ? SigningKey.GatewaySet
+                : SigningKey.GeneralSet;
+            context.SigningCredentials = snapshot.SigningAt(context.Options.TimeProvider.GetUtcNow(), set)
+                ?? throw new InvalidOperationException($"No {set} signing key signs at this moment.");
         }
 
         return ValueTask.CompletedTask;
@@ -48,8 +53,9 @@ internal sealed class SignWithActiveKey(SigningKeyRing ring) : IOpenIddictServer
 }
 
 /// <summary>
-/// Drops from the JWKS a key whose expiry has passed, at once rather than at the ring's next reload. OpenIddict
-/// lists all its signing credentials, which the ring loaded: pending, active and retired keys alike.
+/// Keeps OpenIddict's JWKS (<c>/.well-known/jwks</c>) to the general set, and drops a key whose expiry has passed at
+/// once rather than at the ring's next reload. OpenIddict lists all its signing credentials, which the ring loaded:
+/// both sets, pending, active and retired keys alike. The gateway set has its own JWKS (<see cref="GatewayJwksEndpoint"/>).
 /// </summary>
 internal sealed class PublishUnexpiredKeysOnly(SigningKeyRing ring) : IOpenIddictServerHandler<HandleJsonWebKeySetRequestContext>
 {
@@ -64,7 +70,7 @@ internal sealed class PublishUnexpiredKeysOnly(SigningKeyRing ring) : IOpenIddic
     {
         var snapshot = ring.Current;
         var now = context.Options.TimeProvider.GetUtcNow();
-        context.Keys.RemoveAll(key => !snapshot.IsPublishedAt(key.Kid, now));
+        context.Keys.RemoveAll(key => !snapshot.IsPublishedAt(key.Kid, now, SigningKey.GeneralSet));
         return ValueTask.CompletedTask;
     }
 }

@@ -4,7 +4,7 @@ namespace IdP.Server.Keys;
 
 /// <summary>A key as the administrator sees it (<c>idp keys list</c>): no private material. <see cref="State"/> is as of when it was read.</summary>
 public sealed record KeyInfo(
-    string Kid, string State, string Use, string Algorithm, int KeySize, string Source,
+    string Kid, string State, string Use, string Set, string Algorithm, int KeySize, string Source,
     DateTimeOffset CreatedAt, DateTimeOffset ActivatesAt, DateTimeOffset? RetiresAt, DateTimeOffset? ExpiresAt);
 
 /// <summary>
@@ -14,6 +14,8 @@ public sealed record KeyInfo(
 public sealed record PublishedKey(SigningCredentials Credentials, KeyInfo Info, bool Scheduled)
 {
     public string Kid => Info.Kid;
+
+    public string Set => Info.Set;
 }
 
 /// <summary>
@@ -32,18 +34,25 @@ public sealed record KeyRingSnapshot(IReadOnlyList<PublishedKey> SigningKeys, IR
     public IReadOnlyList<SigningCredentials> Signing { get; } = [.. SigningKeys.Select(k => k.Credentials)];
 
     /// <summary>
-    /// The key that signs at <paramref name="now"/>: the first certificate file, else of the database keys whose
-    /// signing period contains <paramref name="now"/> the latest to activate (null if none: leave OpenIddict's pick).
+    /// The key of <paramref name="set"/> that signs at <paramref name="now"/>: the set's first certificate file, else
+    /// of its database keys whose signing period contains <paramref name="now"/> the latest to activate (null if none).
     /// </summary>
-    public SigningCredentials? SigningAt(DateTimeOffset now)
-        => (SigningKeys.FirstOrDefault(k => !k.Scheduled)
+    public SigningCredentials? SigningAt(DateTimeOffset now, string set)
+        => (SigningKeys.FirstOrDefault(k => !k.Scheduled && k.Set == set)
             ?? SigningKeys
-                .Where(k => KeySchedule.IsSigning(k.Info.ActivatesAt, k.Info.RetiresAt, now))
+                .Where(k => k.Set == set && KeySchedule.IsSigning(k.Info.ActivatesAt, k.Info.RetiresAt, now))
                 .MaxBy(k => k.Info.ActivatesAt))?.Credentials;
 
-    /// <summary>Whether the JWKS lists <paramref name="kid"/> at <paramref name="now"/> (false for keys this ring does not know).</summary>
-    public bool IsPublishedAt(string kid, DateTimeOffset now)
-        => SigningKeys.Any(k => k.Kid == kid && (!k.Scheduled || KeySchedule.IsPublished(k.Info.ExpiresAt, now)));
+    /// <summary>
+    /// Whether the JWKS of <paramref name="set"/> lists <paramref name="kid"/> at <paramref name="now"/> (false for keys
+    /// of the other set and keys this ring does not know).
+    /// </summary>
+    public bool IsPublishedAt(string kid, DateTimeOffset now, string set)
+        => SigningKeys.Any(k => k.Kid == kid && k.Set == set && (!k.Scheduled || KeySchedule.IsPublished(k.Info.ExpiresAt, now)));
+
+    /// <summary>The keys the JWKS of <paramref name="set"/> lists at <paramref name="now"/>.</summary>
+    public IEnumerable<PublishedKey> PublishedAt(DateTimeOffset now, string set)
+        => SigningKeys.Where(k => k.Set == set && (!k.Scheduled || KeySchedule.IsPublished(k.Info.ExpiresAt, now)));
 
     /// <summary>The next moment a key starts or stops signing or leaves the JWKS, so the ring can reload then.</summary>
     public DateTimeOffset? NextChangeAfter(DateTimeOffset now)

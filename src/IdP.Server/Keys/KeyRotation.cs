@@ -29,44 +29,58 @@ public sealed class KeyRotation(
     /// <summary>Covers clock differences between IdP and relying parties, and a token issued as the key retires.</summary>
     public static readonly TimeSpan ExpiryMargin = TimeSpan.FromMinutes(5);
 
-    /// <summary><c>idp keys rotate</c>: refused while a rotated key is still pending.</summary>
-    public async Task<RotationResult> RotateAsync(CancellationToken cancellationToken = default)
+    /// <summary><c>idp keys rotate --set</c>: refused while a rotated key of that set is still pending.</summary>
+    public async Task<RotationResult> RotateAsync(string set, CancellationToken cancellationToken = default)
     {
+        if (!SigningKey.Sets.Contains(set))
+        {
+            throw new AdministrationException($"Unknown key set '{set}': use general or gateway.");
+        }
+
         if (keyOptions.Value.Source != KeySource.Database)
         {
             throw new AdministrationException("keys rotate works with Keys:Source=Database; with certificate files, change Keys:Certificates instead.");
         }
 
-        var pending = (await LoadSigningKeysAsync(cancellationToken)).FirstOrDefault(k => k.ActivatesAt > time.GetUtcNow());
+        var pending = (await LoadSigningKeysAsync(set, cancellationToken)).FirstOrDefault(k => k.ActivatesAt > time.GetUtcNow());
         if (pending is not null)
         {
-            throw new AdministrationException($"key {pending.Id} is already pending (it signs from {pending.ActivatesAt.UtcDateTime:u}); rotate again after that.");
+            throw new AdministrationException($"{set} key {pending.Id} is already pending (it signs from {pending.ActivatesAt.UtcDateTime:u}); rotate again after that.");
         }
 
-        return await TryRotateAsync(Due.Always, cancellationToken)
-            ?? throw new AdministrationException("another rotation has just published a new key; see keys list.");
+        return await TryRotateAsync(set, Due.Always, cancellationToken)
+            ?? throw new AdministrationException($"another rotation has just published a new {set} key; see keys list.");
     }
 
     /// <summary>
-    /// Scheduled rotation: a new key once the active one is older than <see cref="KeyOptions.RotationInterval"/>
-    /// and none is pending. Safe on several instances at once: at most one of them inserts a key.
+    /// Scheduled rotation, each set on its own: a new key once the set's active one is older than
+    /// <see cref="KeyOptions.RotationInterval"/> and none is pending. Safe on several instances at once: at most one
+    /// of them inserts a key. Returns the rotations made.
     /// </summary>
-    public async Task<RotationResult?> RotateIfDueAsync(CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<RotationResult>> RotateIfDueAsync(CancellationToken cancellationToken = default)
     {
+        var results = new List<RotationResult>();
         var interval = keyOptions.Value.RotationInterval;
-        if (keyOptions.Value.Source != KeySource.Database || interval <= TimeSpan.Zero ||
-            !IsDue(await LoadSigningKeysAsync(cancellationToken), Due.Scheduled, time.GetUtcNow()))
+        if (keyOptions.Value.Source != KeySource.Database || interval <= TimeSpan.Zero)
         {
-            return null;
+            return results;
         }
 
-        var result = await TryRotateAsync(Due.Scheduled, cancellationToken);
-        if (result is not null)
+        foreach (var set in SigningKey.Sets)
         {
-            logger.LogInformation("Scheduled rotation: signing key {Kid} published, signs from {ActivatesAt:u}", result.Key.Kid, result.Key.ActivatesAt);
+            if (!IsDue(await LoadSigningKeysAsync(set, cancellationToken), Due.Scheduled, time.GetUtcNow()))
+            {
+                continue;
+            }
+
+            if (await TryRotateAsync(set, Due.Scheduled, cancellationToken) is { } result)
+            {
+                logger.LogInformation("Scheduled rotation: {Set} signing key {Kid} published, signs from {ActivatesAt:u}", set, result.Key.Kid, result.Key.ActivatesAt);
+                results.Add(result);
+            }
         }
 
-        return result;
+        return results;
     }
 
     private enum Due
@@ -75,14 +89,14 @@ public sealed class KeyRotation(
         Scheduled,
     }
 
-    private async Task<RotationResult?> TryRotateAsync(Due due, CancellationToken cancellationToken)
+    private async Task<RotationResult?> TryRotateAsync(string set, Due due, CancellationToken cancellationToken)
     {
         var settings = keyOptions.Value;
 
         // The key is made before the transaction: Data Protection may write its own key ring to the database, which
         // would wait on the write lock the transaction holds.
         var created = time.GetUtcNow();
-        var key = factory.CreateRsaKey(settings.Algorithm, settings.RsaKeySize, created, created + settings.PrePublicationDelay);
+        var key = factory.CreateRsaKey(settings.Algorithm, settings.RsaKeySize, created, created + settings.PrePublicationDelay, set);
 
         // The check and the insert must be one step, so that at most one new key appears when several instances
         // find rotation due at once. PostgreSQL: the instances queue on the "keys" advisory lock and the later ones
@@ -91,7 +105,7 @@ public sealed class KeyRotation(
         await using var keysLock = await databaseLock.AcquireAsync(SigningKeyRing.LockName, cancellationToken);
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         var now = time.GetUtcNow();
-        var keys = await db.SigningKeys.Where(k => k.Use == SigningKey.SignatureUse).ToListAsync(cancellationToken);
+        var keys = await db.SigningKeys.Where(k => k.Use == SigningKey.SignatureUse && k.Set == set).ToListAsync(cancellationToken);
         if (!IsDue(keys, due, now))
         {
             return null;
@@ -101,7 +115,7 @@ public sealed class KeyRotation(
         key.ActivatesAt = now + settings.PrePublicationDelay;
         db.SigningKeys.Add(key);
 
-        // Every key signing now stops when the new one starts, and stays published until its last token expired.
+        // Every key of the set signing now stops when the new one starts, and stays published until its last token expired.
         var retiring = keys.Where(k => k.IsSigningAt(now)).OrderByDescending(k => k.ActivatesAt).ToList();
         foreach (var old in retiring)
         {
@@ -114,7 +128,7 @@ public sealed class KeyRotation(
 
         // Audited by whoever rotated: the administrator (keys rotate) or IdP itself (the schedule).
         await audit.WriteAsync(AuditTypes.KeyRotate, AuditLog.Success, null, cancellationToken: cancellationToken, reason:
-            $"{(due == Due.Scheduled ? "scheduled" : "manual")}: new signing key {key.Id} ({key.Algorithm}, RSA-{key.KeySize}) signs from {key.ActivatesAt.UtcDateTime:u}"
+            $"{(due == Due.Scheduled ? "scheduled" : "manual")}: new {set} signing key {key.Id} ({key.Algorithm}, RSA-{key.KeySize}) signs from {key.ActivatesAt.UtcDateTime:u}"
             + (retiring.Count > 0 ? $"; {retiring[0].Id} stops signing then and leaves the JWKS {retiring[0].ExpiresAt?.UtcDateTime:u}" : ""));
 
         // This instance publishes the new key at once; the others on their next refresh (Keys:RefreshInterval).
@@ -133,8 +147,8 @@ public sealed class KeyRotation(
         return due == Due.Always || (active is not null && now - active.ActivatesAt >= keyOptions.Value.RotationInterval);
     }
 
-    private Task<List<SigningKey>> LoadSigningKeysAsync(CancellationToken cancellationToken)
-        => db.SigningKeys.AsNoTracking().Where(k => k.Use == SigningKey.SignatureUse).ToListAsync(cancellationToken);
+    private Task<List<SigningKey>> LoadSigningKeysAsync(string set, CancellationToken cancellationToken)
+        => db.SigningKeys.AsNoTracking().Where(k => k.Use == SigningKey.SignatureUse && k.Set == set).ToListAsync(cancellationToken);
 
     /// <summary>
     /// OpenIddict signs every token it issues with the active key (codes and refresh tokens too, inside their

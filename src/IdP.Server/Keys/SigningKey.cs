@@ -43,5 +43,7 @@ public sealed class SigningKey
     public const string SignatureUse = "sig";
     public const string GeneralSet = "general";
     public const string GatewaySet = "gateway";
+
+    public static readonly IReadOnlyList<string> Sets = [GeneralSet, GatewaySet];
     public const string EncryptionUse = "enc";
 }

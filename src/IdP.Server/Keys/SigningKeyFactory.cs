@@ -10,13 +10,14 @@ public sealed class SigningKeyFactory(IDataProtectionProvider dataProtection)
     private const string ProtectorPurpose = "IdP.Keys.SigningKey.v1";
 
     /// <summary>A new RSA signing key that is published from <paramref name="createdAt"/> and signs from <paramref name="activatesAt"/>.</summary>
-    public SigningKey CreateRsaKey(string algorithm, int size, DateTimeOffset createdAt, DateTimeOffset activatesAt)
+    public SigningKey CreateRsaKey(string algorithm, int size, DateTimeOffset createdAt, DateTimeOffset activatesAt, string set)
     {
         using var rsa = RSA.Create(size);
         return new SigningKey
         {
             Id = Thumbprint(new RsaSecurityKey(rsa.ExportParameters(false))),
             Use = SigningKey.SignatureUse,
+            Set = set,
             Algorithm = algorithm,
             KeySize = size,
             ProtectedKeyMaterial = Protect(rsa.ExportPkcs8PrivateKey()),

@@ -51,12 +51,17 @@ public sealed class SigningKeyRing(
             var now = time.GetUtcNow();
             var stored = await db.SigningKeys.AsNoTracking().ToListAsync(cancellationToken);
 
-            if (keyOptions.Source == KeySource.Database &&
-                !stored.Any(k => k.Use == SigningKey.SignatureUse && k.Algorithm == keyOptions.Algorithm && k.IsSigningAt(now)))
+            // One active key per set: the general set signs what every relying party verifies, the gateway set only
+            // what may act on the mainframe (docs/tokens.md, "Two key sets").
+            foreach (var set in SigningKey.Sets)
             {
-                var key = factory.CreateRsaKey(keyOptions.Algorithm, keyOptions.RsaKeySize, now, now);
-                db.SigningKeys.Add(key);
-                logger.LogInformation("Generated signing key {Kid} ({Algorithm}, RSA-{Size})", key.Id, key.Algorithm, key.KeySize);
+                if (keyOptions.Source == KeySource.Database &&
+                    !stored.Any(k => k.Use == SigningKey.SignatureUse && k.Set == set && k.Algorithm == keyOptions.Algorithm && k.IsSigningAt(now)))
+                {
+                    var key = factory.CreateRsaKey(keyOptions.Algorithm, keyOptions.RsaKeySize, now, now, set);
+                    db.SigningKeys.Add(key);
+                    logger.LogInformation("Generated {Set} signing key {Kid} ({Algorithm}, RSA-{Size})", set, key.Id, key.Algorithm, key.KeySize);
+                }
             }
 
             // Authorization codes, refresh tokens and device codes are encrypted (they are only read by IdP itself).
@@ -88,7 +93,7 @@ public sealed class SigningKeyRing(
         var now = time.GetUtcNow();
         var published = stored.Where(k => k.IsPublishedAt(now)).ToList();
         var fingerprint = string.Join(";", published.OrderBy(k => k.Id, StringComparer.Ordinal)
-            .Select(k => FormattableString.Invariant($"{k.Id}|{k.ActivatesAt:O}|{k.RetiresAt:O}|{k.ExpiresAt:O}")));
+            .Select(k => FormattableString.Invariant($"{k.Id}|{k.Set}|{k.ActivatesAt:O}|{k.RetiresAt:O}|{k.ExpiresAt:O}")));
         var previous = _loaded;
         if (previous is not null && fingerprint == previous.Fingerprint)
         {
@@ -101,7 +106,7 @@ public sealed class SigningKeyRing(
         // OpenIddict rebuilds its options (JWKS, validation keys) from the new snapshot on the next request.
         serverOptionsCache.Clear();
         validationOptionsCache.Clear();
-        logger.LogInformation("Loaded token keys: {Kids}", string.Join(", ", snapshot.SigningKeys.Select(k => $"{k.Kid} ({k.Info.State})")));
+        logger.LogInformation("Loaded token keys: {Kids}", string.Join(", ", snapshot.SigningKeys.Select(k => $"{k.Kid} ({k.Set}, {k.Info.State})")));
         return true;
     }
 
@@ -119,11 +124,11 @@ public sealed class SigningKeyRing(
             keys.AddRange(LoadCertificates(options.Value).Select(c => c.Info));
         }
 
-        return [.. keys.OrderBy(k => k.Use).ThenByDescending(k => k.ActivatesAt)];
+        return [.. keys.OrderBy(k => k.Use).ThenBy(k => k.Set).ThenByDescending(k => k.ActivatesAt)];
     }
 
     public static KeyInfo ToInfo(SigningKey k, DateTimeOffset now)
-        => new(k.Id, KeySchedule.StateAt(k.ActivatesAt, k.RetiresAt, k.ExpiresAt, now), k.Use, k.Algorithm, k.KeySize, "database",
+        => new(k.Id, KeySchedule.StateAt(k.ActivatesAt, k.RetiresAt, k.ExpiresAt, now), k.Use, k.Set, k.Algorithm, k.KeySize, "database",
             k.CreatedAt, k.ActivatesAt, k.RetiresAt, k.ExpiresAt);
 
     private KeyRingSnapshot BuildSnapshot(IReadOnlyList<SigningKey> published, KeyOptions keyOptions, DateTimeOffset now, KeyRingSnapshot? previous)
@@ -153,26 +158,45 @@ public sealed class SigningKeyRing(
             }
         }
 
-        if (signing.Count == 0)
+        foreach (var set in SigningKey.Sets)
         {
-            throw new InvalidOperationException("No signing key is available: check the Keys settings.");
+            if (!signing.Any(k => k.Set == set))
+            {
+                throw new InvalidOperationException($"No {set} signing key is available: check the Keys settings.");
+            }
         }
 
         return new KeyRingSnapshot(signing, encryption);
     }
 
+    /// <summary>The certificate files of both sets: <c>Keys:Certificates</c> (general) and <c>Keys:GatewayCertificates</c>.</summary>
     private static IEnumerable<(SigningCredentials Credentials, KeyInfo Info)> LoadCertificates(KeyOptions keyOptions)
+        => LoadCertificates(keyOptions.Certificates, SigningKey.GeneralSet, "Keys:Certificates", keyOptions.Algorithm)
+            .Concat(LoadCertificates(keyOptions.GatewayCertificates, SigningKey.GatewaySet, "Keys:GatewayCertificates", keyOptions.Algorithm));
+
+    private static IEnumerable<(SigningCredentials Credentials, KeyInfo Info)> LoadCertificates(
+        IEnumerable<CertificateFileOptions> files, string set, string setting, string algorithm)
     {
-        foreach (var file in keyOptions.Certificates)
+        foreach (var file in files)
         {
             var certificate = X509CertificateLoader.LoadPkcs12FromFile(file.Path, file.Password, X509KeyStorageFlags.EphemeralKeySet);
             var rsa = certificate.GetRSAPrivateKey()
-                ?? throw new InvalidOperationException($"Keys:Certificates: '{file.Path}' has no RSA private key; the gateway accepts RSA keys only.");
+                ?? throw new InvalidOperationException($"{setting}: '{file.Path}' has no RSA private key; the gateway accepts RSA keys only.");
+
+            // The gateway's JWT library (jjwt) rejects RSA keys under 2,048 bits (RFC 7518 §3.3 asks for at least that).
+            if (rsa.KeySize < MinimumRsaKeySize)
+            {
+                throw new InvalidOperationException($"{setting}: '{file.Path}' holds an RSA-{rsa.KeySize} key; signing keys need at least {MinimumRsaKeySize} bits.");
+            }
+
             var key = new RsaSecurityKey(rsa);
             key.KeyId = SigningKeyFactory.Thumbprint(new RsaSecurityKey(rsa.ExportParameters(false)));
-            var info = new KeyInfo(key.KeyId, KeySchedule.Active, SigningKey.SignatureUse, keyOptions.Algorithm, rsa.KeySize, "file:" + file.Path,
+            var info = new KeyInfo(key.KeyId, KeySchedule.Active, SigningKey.SignatureUse, set, algorithm, rsa.KeySize, "file:" + file.Path,
                 certificate.NotBefore.ToUniversalTime(), certificate.NotBefore.ToUniversalTime(), null, certificate.NotAfter.ToUniversalTime());
-            yield return (new SigningCredentials(key, SigningKeyFactory.ToSecurityAlgorithm(keyOptions.Algorithm)), info);
+            yield return (new SigningCredentials(key, SigningKeyFactory.ToSecurityAlgorithm(algorithm)), info);
         }
     }
+
+    /// <summary>RFC 7518 §3.3, and what jjwt inside API ML enforces.</summary>
+    public const int MinimumRsaKeySize = 2048;
 }

@@ -6,9 +6,9 @@ using OpenIddict.Abstractions;
 namespace IdP.Server.Mfa;
 
 /// <summary>
-/// The authentication level a token request needs, wherever the user approves it (the authorization endpoint, or
-/// the device-verification page): the strongest of the client's MFA policy (waived for an exempt user), a second
-/// factor for any gateway audience, and the levels named in acr_values (OIDC Core §3.1.2.1).
+/// What a token request needs of the user, wherever the user approves it (the authorization endpoint, or the
+/// device-verification page): the strongest of the client's MFA policy (waived for an exempt user), a second factor
+/// for anything gateway-bound, and the levels named in acr_values (OIDC Core §3.1.2.1).
 /// </summary>
 public sealed class AuthenticationRequirements(
     IOpenIddictApplicationManager applications, IOpenIddictScopeManager scopeManager, IOptions<MfaOptions> mfaOptions)
@@ -22,16 +22,43 @@ public sealed class AuthenticationRequirements(
             user.MfaExempt && policy == ClientMfaPolicy.MultiFactor ? AuthenticationLevels.Password : ClientMfaPolicy.RequiredLevel(policy),
         };
 
-        var gateway = mfaOptions.Value.EffectiveGatewayAudiences();
-        await foreach (var resource in scopeManager.ListResourcesAsync(scopes, cancellationToken))
+        if (await IsGatewayBoundAsync(application, scopes, cancellationToken))
         {
-            if (gateway.Contains(resource, StringComparer.Ordinal))
-            {
-                levels.Add(AuthenticationLevels.MultiFactor);
-            }
+            levels.Add(AuthenticationLevels.MultiFactor);
         }
 
         levels.AddRange((acrValues ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries).Where(v => AuthenticationLevels.Rank(v) >= 0));
         return levels.MaxBy(AuthenticationLevels.Rank)!;
     }
+
+    /// <summary>
+    /// Whether the access token of this request would act on the mainframe: its scopes reach a gateway audience
+    /// (<see cref="MfaOptions.GatewayAudiences"/>), or the client is the gateway's own browser login.
+    /// </summary>
+    public async Task<bool> IsGatewayBoundAsync(object application, ImmutableArray<string> scopes, CancellationToken cancellationToken = default)
+    {
+        if (ApiMlGatewayClient.Is(await applications.GetSettingsAsync(application, cancellationToken)))
+        {
+            return true;
+        }
+
+        var gateway = mfaOptions.Value.EffectiveGatewayAudiences();
+        await foreach (var resource in scopeManager.ListResourcesAsync(scopes, cancellationToken))
+        {
+            if (gateway.Contains(resource, StringComparer.Ordinal))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// Whether a sign-in may hold a gateway-bound user token: it proved two factors (RFC 8176 <c>mfa</c>, which IdP
+    /// records only for a second factor the user set up with an activation code or was handed), and the user is
+    /// not exempt from MFA. A refresh keeps the methods of the original sign-in, so it never upgrades.
+    /// </summary>
+    public static bool MayActOnMainframe(IdpUser user, IEnumerable<string> methods)
+        => !user.MfaExempt && methods.Contains(AuthenticationLevels.Methods.MultiFactor, StringComparer.Ordinal);
 }

@@ -82,7 +82,14 @@ internal sealed class AuthorizationEndpoint(
         var applicationId = await applications.GetIdAsync(application);
         var scopes = request.GetScopes();
 
-        // Issue 3: the session must have reached the level the client, the audience and acr_values demand.
+        // A token that would act on the mainframe is never issued to an MFA-exempt user: no step-up can give one.
+        if (signedIn.MfaExempt && await requirements.IsGatewayBoundAsync(application, scopes, context.RequestAborted))
+        {
+            return ProtocolResults.Forbid(Errors.InteractionRequired,
+                "This application acts on the mainframe, which needs a second factor; your account is exempt from MFA. Ask your administrator to set up a second factor for you.");
+        }
+
+        // The session must have reached the level the client, the audience and acr_values demand.
         var required = await requirements.RequiredLevelAsync(application, request.GetScopes(), signedIn, request.AcrValues, context.RequestAborted);
         if (AuthenticationLevels.Rank(MfaSignIn.LevelOf(session.Principal!)) < AuthenticationLevels.Rank(required))
         {

@@ -8,10 +8,11 @@ public static class IdpClaims
 
     /// <summary>RFC 8176 authentication method references.</summary>
     public const string AuthenticationMethods = "amr";
-}
 
-/// <summary>RFC 8176 §2 values for <c>amr</c>.</summary>
-public static class AuthenticationMethodValues
-{
-    public const string Password = "pwd";
+    /// <summary>
+    /// The distributed identity the gateway maps to a mainframe user (the <c>sub</c>), present only in access tokens
+    /// the gateway key set signs. A gateway with <c>apiml.security.oidc.userIdField: mainframe_id</c> then maps no
+    /// other token, even if it were told to trust a general key.
+    /// </summary>
+    public const string MainframeId = "mainframe_id";
 }

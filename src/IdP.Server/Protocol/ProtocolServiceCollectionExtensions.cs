@@ -77,6 +77,9 @@ public static class ProtocolServiceCollectionExtensions
                     options.AddEventHandler(descriptor);
                 }
 
+                // Which access tokens the gateway key set signs, and which gateway-bound requests are refused.
+                options.AddEventHandler(GatewayTokenRule.Descriptor);
+
                 // Client-credentials access tokens are not stored (see ClientCredentialsTokenStorage).
                 options.AddEventHandler(ClientCredentialsTokenStorage.Descriptor);
 

@@ -18,7 +18,7 @@ public sealed class ScopeAndKeyCommandTests(AdminCli cli) : IClassFixture<AdminC
 
         // Assert
         Assert.Equal(["zowe-gateway"], scope.Json.GetProperty("resources").EnumerateArray().Select(r => r.GetString()));
-        var jwks = await TokenVerifier.FetchJwksAsync(cli.Server.CreateClient());
+        var jwks = await TokenVerifier.FetchGatewayJwksAsync(cli.Server.CreateClient());
         var accessToken = await TokenVerifier.VerifyAsync(jwks, tokens.AccessToken!, "at+jwt", audience: "zowe-gateway");
         Assert.Equal(["zowe-gateway"], accessToken.Audiences);
         Assert.Equal("api", accessToken.GetClaim("scope").Value);
@@ -44,23 +44,35 @@ public sealed class ScopeAndKeyCommandTests(AdminCli cli) : IClassFixture<AdminC
     }
 
     [Fact]
-    public async Task keys_list_shows_the_one_rsa_signing_key_the_server_publishes()
+    public async Task keys_list_shows_one_rsa_signing_key_per_set_each_published_in_its_own_jwks_only()
     {
         var keys = (await cli.RunAsync("keys", "list", "--json")).EnsureSuccess().Json.EnumerateArray().ToList();
-
-        var signing = Assert.Single(keys, k => k.GetProperty("use").GetString() == "sig");
-        var kid = signing.GetProperty("kid").GetString();
-        Assert.False(string.IsNullOrEmpty(kid));
-        Assert.Equal("RS256", signing.GetProperty("algorithm").GetString());
-        Assert.True(signing.GetProperty("keySize").GetInt32() >= 2048);
-        Assert.Equal("database", signing.GetProperty("source").GetString());
-        Assert.Equal("active", signing.GetProperty("state").GetString());
-
-        var jwks = await TokenVerifier.FetchJwksAsync(cli.Server.CreateClient());
-        Assert.Contains(kid, jwks.Keys.Select(k => k.Kid));
-
+        var generalJwks = await TokenVerifier.FetchJwksAsync(cli.Server.CreateClient());
+        var gatewayJwks = await TokenVerifier.FetchGatewayJwksAsync(cli.Server.CreateClient());
         var table = (await cli.RunAsync("keys", "list")).EnsureSuccess().Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        Assert.Matches(@"^KID\s+STATE\s+USE\s+ALG\s+SIZE\s+SOURCE\s+CREATED\s+ACTIVATES\s+RETIRES\s+EXPIRES$", table[0]);
-        Assert.Contains(table, line => line.StartsWith(kid + " ", StringComparison.Ordinal) && line.Contains(" RS256 ", StringComparison.Ordinal));
+
+        Assert.Matches(@"^KID\s+STATE\s+USE\s+SET\s+ALG\s+SIZE\s+SOURCE\s+CREATED\s+ACTIVATES\s+RETIRES\s+EXPIRES$", table[0]);
+        foreach (var (set, published, other) in new[] { ("general", generalJwks, gatewayJwks), ("gateway", gatewayJwks, generalJwks) })
+        {
+            var signing = Assert.Single(keys, k => k.GetProperty("use").GetString() == "sig" && k.GetProperty("set").GetString() == set);
+            var kid = signing.GetProperty("kid").GetString();
+            Assert.False(string.IsNullOrEmpty(kid));
+            Assert.Equal("RS256", signing.GetProperty("algorithm").GetString());
+            Assert.True(signing.GetProperty("keySize").GetInt32() >= 2048);
+            Assert.Equal("database", signing.GetProperty("source").GetString());
+            Assert.Equal("active", signing.GetProperty("state").GetString());
+            Assert.Equal([kid], published.Keys.Select(k => k.Kid));
+            Assert.DoesNotContain(kid, other.Keys.Select(k => k.Kid));
+            Assert.Contains(table, line => line.StartsWith(kid + " ", StringComparison.Ordinal) && line.Contains($" {set} ", StringComparison.Ordinal)
+                && line.Contains(" RS256 ", StringComparison.Ordinal));
+        }
+
+        // The gateway JWKS has the members of OpenIddict's: RSA, for signatures, with its algorithm.
+        var gatewayKey = Assert.Single(gatewayJwks.Keys);
+        Assert.Equal("RSA", gatewayKey.Kty);
+        Assert.Equal("sig", gatewayKey.Use);
+        Assert.Equal("RS256", gatewayKey.Alg);
+        Assert.False(string.IsNullOrEmpty(gatewayKey.N));
+        Assert.Equal("AQAB", gatewayKey.E);
     }
 }

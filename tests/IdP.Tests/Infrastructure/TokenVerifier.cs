@@ -16,6 +16,26 @@ public static class TokenVerifier
         return new JsonWebKeySet(await http.GetStringAsync(jwksUri.PathAndQuery));
     }
 
+    /// <summary>The gateway key set, published apart from the JWKS that discovery names.</summary>
+    public static async Task<JsonWebKeySet> FetchGatewayJwksAsync(HttpClient http)
+        => new(await http.GetStringAsync("/.well-known/gateway-jwks"));
+
+    /// <summary>Whether <paramref name="token"/>'s signature verifies with one of <paramref name="jwks"/>'s keys (nothing else checked).</summary>
+    public static async Task<bool> IsSignedByAsync(JsonWebKeySet jwks, string token)
+    {
+        var result = await new JsonWebTokenHandler().ValidateTokenAsync(token, new TokenValidationParameters
+        {
+            IssuerSigningKeys = jwks.GetSigningKeys(),
+            ValidateIssuer = false,
+            ValidateAudience = false,
+            ValidateLifetime = false,
+            ValidateTokenReplay = false,
+            TryAllIssuerSigningKeys = true,
+            RequireSignedTokens = true,
+        });
+        return result.IsValid;
+    }
+
     public static async Task<JsonWebToken> VerifyAsync(JsonWebKeySet jwks, string token, string expectedType, string? audience = null, string? issuer = null)
     {
         var parameters = new TokenValidationParameters

@@ -18,29 +18,48 @@ public sealed class KeyRotationTests
     private static readonly TimeSpan PrePublication = TimeSpan.FromMinutes(75);
     private static readonly TimeSpan GatewayRefresh = TimeSpan.FromHours(1);
 
-    [Fact]
-    public async Task the_gateway_validates_tokens_signed_before_and_after_the_switch_with_the_one_jwks_it_fetched_before_the_switch()
+    /// <summary>
+    /// For each set, with a token that set signs (a service token for the gateway audience, or one for IdP's default
+    /// audience), fetched from that set's JWKS: the relying party never meets an unknown kid.
+    /// </summary>
+    [Theory]
+    [InlineData(SigningKey.GeneralSet)]
+    [InlineData(SigningKey.GatewaySet)]
+    public async Task a_relying_party_validates_tokens_signed_before_and_after_the_switch_with_the_one_jwks_it_fetched_before_the_switch(string set)
     {
         using var idp = new IdpFactory();
-        var client = await ServiceClientAsync(idp);
-        var oldKid = (await TokenVerifier.FetchJwksAsync(idp.CreateClient())).Keys.Single().Kid;
+        var client = await ServiceClientAsync(idp, gateway: set == SigningKey.GatewaySet);
+        var oldKid = (await JwksAsync(idp, set)).Keys.Single().Kid;
+        var otherSetKid = (await JwksAsync(idp, Other(set))).Keys.Single().Kid;
 
-        var rotation = await RotateAsync(idp);
+        var rotation = await RotateAsync(idp, set);
 
         // Worst case for the gateway: its last fetch was just before the rotation, so its next one is an hour later.
         idp.Clock.Advance(GatewayRefresh);
-        var gatewayJwks = await TokenVerifier.FetchJwksAsync(idp.CreateClient());
+        var relyingPartyJwks = await JwksAsync(idp, set);
         idp.Clock.Advance(PrePublication - GatewayRefresh - TimeSpan.FromMinutes(1));
-        var before = await client.ClientCredentialsAsync();
+        var before = await client.ClientCredentialsAsync(Scope(set));
         idp.Clock.Advance(TimeSpan.FromMinutes(2));
-        var after = await client.ClientCredentialsAsync();
+        var after = await client.ClientCredentialsAsync(Scope(set));
 
-        var beforeToken = await TokenVerifier.VerifyAsync(gatewayJwks, before.EnsureSuccess().AccessToken!, "at+jwt");
-        var afterToken = await TokenVerifier.VerifyAsync(gatewayJwks, after.EnsureSuccess().AccessToken!, "at+jwt");
+        var beforeToken = await TokenVerifier.VerifyAsync(relyingPartyJwks, before.EnsureSuccess().AccessToken!, "at+jwt");
+        var afterToken = await TokenVerifier.VerifyAsync(relyingPartyJwks, after.EnsureSuccess().AccessToken!, "at+jwt");
         Assert.Equal(oldKid, beforeToken.Kid);
         Assert.Equal(rotation.Key.Kid, afterToken.Kid);
         Assert.NotEqual(oldKid, rotation.Key.Kid);
+        Assert.Equal(set, rotation.Key.Set);
+
+        // The other set is untouched, and neither JWKS ever lists a key of the other set.
+        Assert.Equal([otherSetKid], (await JwksAsync(idp, Other(set))).Keys.Select(k => k.Kid));
+        Assert.DoesNotContain(otherSetKid, relyingPartyJwks.Keys.Select(k => k.Kid));
     }
+
+    private static Task<Microsoft.IdentityModel.Tokens.JsonWebKeySet> JwksAsync(IdpFactory idp, string set)
+        => set == SigningKey.GatewaySet ? TokenVerifier.FetchGatewayJwksAsync(idp.CreateClient()) : TokenVerifier.FetchJwksAsync(idp.CreateClient());
+
+    private static string Other(string set) => set == SigningKey.GatewaySet ? SigningKey.GeneralSet : SigningKey.GatewaySet;
+
+    private static string? Scope(string set) => set == SigningKey.GatewaySet ? "zowe" : null;
 
     [Fact]
     public async Task a_pre_published_key_is_in_the_jwks_at_once_but_signs_only_from_its_activation_time()
@@ -101,32 +120,37 @@ public sealed class KeyRotationTests
     {
         using var cli = new AdminCli();
         var oldKid = (await cli.RunAsync("keys", "list", "--json")).EnsureSuccess().Json.EnumerateArray()
-            .Single(k => k.GetProperty("use").GetString() == "sig").GetProperty("kid").GetString();
+            .Single(k => k.GetProperty("use").GetString() == "sig" && k.GetProperty("set").GetString() == "gateway").GetProperty("kid").GetString();
 
-        var rotated = (await cli.RunAsync("keys", "rotate", "--json")).EnsureSuccess().Json;
-        var again = await cli.RunAsync("keys", "rotate");
+        var rotated = (await cli.RunAsync("keys", "rotate", "--set", "gateway", "--json")).EnsureSuccess().Json;
+        var again = await cli.RunAsync("keys", "rotate", "--set", "gateway");
+        var unknownSet = await cli.RunAsync("keys", "rotate", "--set", "mainframe");
         var listed = (await cli.RunAsync("keys", "list", "--json")).EnsureSuccess().Json.EnumerateArray()
             .Where(k => k.GetProperty("use").GetString() == "sig")
             .ToDictionary(k => k.GetProperty("kid").GetString()!, k => k.GetProperty("state").GetString());
         var table = (await cli.RunAsync("keys", "list")).EnsureSuccess().Stdout;
-        var jwks = await TokenVerifier.FetchJwksAsync(cli.Server.CreateClient());
+        var jwks = await TokenVerifier.FetchGatewayJwksAsync(cli.Server.CreateClient());
+        var generalJwks = await TokenVerifier.FetchJwksAsync(cli.Server.CreateClient());
 
         var newKid = rotated.GetProperty("key").GetProperty("kid").GetString()!;
         Assert.Equal(oldKid, rotated.GetProperty("previous").GetProperty("kid").GetString());
         Assert.Equal(rotated.GetProperty("key").GetProperty("activatesAt").GetDateTimeOffset(),
             rotated.GetProperty("previous").GetProperty("retiresAt").GetDateTimeOffset());
         Assert.Contains("already pending", again.AssertRefused(), StringComparison.Ordinal);
+        Assert.NotEqual(0, unknownSet.ExitCode);
+        Assert.Equal(3, listed.Count); // the general key, and the gateway set's two
         Assert.Equal(KeySchedule.Pending, listed[newKid]);
         Assert.Equal(KeySchedule.Active, listed[oldKid!]);
-        Assert.Contains(table.Split('\n'), line => line.StartsWith(newKid + "  pending ", StringComparison.Ordinal));
+        Assert.Contains(table.Split('\n'), line => line.StartsWith(newKid + "  pending ", StringComparison.Ordinal) && line.Contains(" gateway ", StringComparison.Ordinal));
         Assert.Contains(newKid, jwks.Keys.Select(k => k.Kid));
+        Assert.DoesNotContain(newKid, generalJwks.Keys.Select(k => k.Kid));
 
         // The rotation is audited once (the refused one changed nothing), as the administrator's.
         var audited = Assert.Single((await cli.RunAsync("audit", "list", "--type", "key.", "--json")).EnsureSuccess().Json.EnumerateArray());
         Assert.Equal("key.rotate", audited.GetProperty("type").GetString());
         Assert.Equal(AdminCli.Actor, audited.GetProperty("actor").GetString());
         Assert.Equal("success", audited.GetProperty("outcome").GetString());
-        Assert.StartsWith($"manual: new signing key {newKid} ", audited.GetProperty("reason").GetString(), StringComparison.Ordinal);
+        Assert.StartsWith($"manual: new gateway signing key {newKid} ", audited.GetProperty("reason").GetString(), StringComparison.Ordinal);
         Assert.Contains($"; {oldKid} stops signing then", audited.GetProperty("reason").GetString(), StringComparison.Ordinal);
     }
 
@@ -146,21 +170,27 @@ public sealed class KeyRotationTests
         var beforeInterval = await SigningKeysAsync(first);
         first.Clock.Advance(TimeSpan.FromDays(2));
         second.Clock.Advance(TimeSpan.FromDays(2));
-        var rotated = await EventuallyAsync(() => SigningKeysAsync(first), keys => keys.Count > 1);
+        var rotated = await EventuallyAsync(() => SigningKeysAsync(first), keys => keys.Count >= 4);
         await Task.Delay(TimeSpan.FromSeconds(1)); // both instances have checked again since
         var afterInterval = await SigningKeysAsync(second);
 
-        Assert.Single(beforeInterval);
-        Assert.Equal(2, rotated.Count);
-        Assert.Equal(2, afterInterval.Count);
-        var pending = Assert.Single(afterInterval, k => k.ActivatesAt > second.Clock.GetUtcNow());
-        Assert.Equal(pending.CreatedAt + PrePublication, pending.ActivatesAt);
+        // One key per set before; each set rotated once, though two instances found rotation due.
+        Assert.Equal(2, beforeInterval.Count);
+        Assert.Equal(4, rotated.Count);
+        Assert.Equal(4, afterInterval.Count);
+        var pending = afterInterval.Where(k => k.ActivatesAt > second.Clock.GetUtcNow()).ToList();
+        Assert.Equal(["gateway", "general"], pending.Select(k => k.Set).Order(StringComparer.Ordinal));
+        Assert.All(pending, key => Assert.Equal(key.CreatedAt + PrePublication, key.ActivatesAt));
 
-        // Audited once, by whichever instance rotated, as IdP's own action.
-        var audited = Assert.Single(await first.AdministerAsync(services => services.GetRequiredService<IdpDbContext>().AuditEvents
-            .AsNoTracking().Where(e => e.Type == "key.rotate").ToListAsync()));
-        Assert.Equal("system", audited.Actor);
-        Assert.StartsWith($"scheduled: new signing key {pending.Id} ", audited.Reason, StringComparison.Ordinal);
+        // Audited once per set, by whichever instance rotated, as IdP's own action.
+        var audited = await first.AdministerAsync(services => services.GetRequiredService<IdpDbContext>().AuditEvents
+            .AsNoTracking().Where(e => e.Type == "key.rotate").ToListAsync());
+        Assert.Equal(2, audited.Count);
+        Assert.All(audited, e => Assert.Equal("system", e.Actor));
+        foreach (var key in pending)
+        {
+            Assert.Contains(audited, e => e.Reason!.StartsWith($"scheduled: new {key.Set} signing key {key.Id} ", StringComparison.Ordinal));
+        }
     }
 
     [Fact]
@@ -183,14 +213,20 @@ public sealed class KeyRotationTests
         Assert.Equal(rotation.Key.Kid, (await TokenVerifier.VerifyAsync(published, token, "at+jwt")).Kid);
     }
 
-    private static async Task<OidcClient> ServiceClientAsync(IdpFactory idp, string clientId = "svc")
+    /// <summary>A service client; with <paramref name="gateway"/>, allowed the "zowe" scope of the gateway audience.</summary>
+    private static async Task<OidcClient> ServiceClientAsync(IdpFactory idp, string clientId = "svc", bool gateway = false)
     {
-        var secret = await idp.CreateClientAsync(new ClientSpec(clientId, ClientKind.Confidential, [GrantTypes.ClientCredentials], [], [], []));
+        if (gateway)
+        {
+            await Clients.ServiceClients.AddScopeAsync(idp, "zowe", "zowe-gateway");
+        }
+
+        var secret = await idp.CreateClientAsync(new ClientSpec(clientId, ClientKind.Confidential, [GrantTypes.ClientCredentials], [], [], gateway ? ["zowe"] : []));
         return new OidcClient(idp.CreateClient(), clientId, secret);
     }
 
-    private static Task<RotationResult> RotateAsync(IdpFactory idp)
-        => idp.AdministerAsync(services => services.GetRequiredService<KeyRotation>().RotateAsync());
+    private static Task<RotationResult> RotateAsync(IdpFactory idp, string set = SigningKey.GeneralSet)
+        => idp.AdministerAsync(services => services.GetRequiredService<KeyRotation>().RotateAsync(set));
 
     private static string Kid(TokenResponse response) => new JsonWebToken(response.EnsureSuccess().AccessToken).Kid;
 

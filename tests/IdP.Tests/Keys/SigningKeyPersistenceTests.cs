@@ -36,17 +36,22 @@ public sealed class SigningKeyPersistenceTests
     }
 
     [Fact]
-    public async Task the_private_key_is_stored_encrypted_with_data_protection()
+    public async Task each_key_set_has_its_own_private_key_stored_encrypted_with_data_protection()
     {
         using var idp = new IdpFactory();
 
         var stored = await idp.AdministerAsync(services => services.GetRequiredService<IdpDbContext>().SigningKeys.AsNoTracking().ToListAsync());
 
-        var signing = Assert.Single(stored, k => k.Use == "sig");
-        Assert.Equal("RS256", signing.Algorithm);
-        Assert.Equal(2048, signing.KeySize);
-        Assert.StartsWith("CfDJ8", signing.ProtectedKeyMaterial, StringComparison.Ordinal); // Data Protection's payload header
-        using var rsa = RSA.Create();
-        Assert.ThrowsAny<Exception>(() => rsa.ImportPkcs8PrivateKey(Convert.FromBase64String(signing.ProtectedKeyMaterial), out _));
+        var signing = stored.Where(k => k.Use == "sig").ToList();
+        Assert.Equal(["gateway", "general"], signing.Select(k => k.Set).Order(StringComparer.Ordinal));
+        Assert.NotEqual(signing[0].Id, signing[1].Id);
+        foreach (var key in signing)
+        {
+            Assert.Equal("RS256", key.Algorithm);
+            Assert.Equal(2048, key.KeySize);
+            Assert.StartsWith("CfDJ8", key.ProtectedKeyMaterial, StringComparison.Ordinal); // Data Protection's payload header
+            using var rsa = RSA.Create();
+            Assert.ThrowsAny<Exception>(() => rsa.ImportPkcs8PrivateKey(Convert.FromBase64String(key.ProtectedKeyMaterial), out _));
+        }
     }
 }

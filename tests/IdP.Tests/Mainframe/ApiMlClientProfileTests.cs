@@ -35,6 +35,13 @@ public sealed class ApiMlClientProfileTests(AdminCli cli) : IClassFixture<AdminC
         // Assert
         tokens.EnsureSuccess();
         Assert.NotNull(tokens.IdToken);
+
+        // API ML keeps this access token as its session and acts on the mainframe with it: gateway-signed, though
+        // its scopes are only openid profile email. The ID token stays general-signed.
+        var gatewayJwks = await TokenVerifier.FetchGatewayJwksAsync(cli.Server.CreateClient());
+        Assert.True(await TokenVerifier.IsSignedByAsync(gatewayJwks, tokens.AccessToken!));
+        Assert.False(await TokenVerifier.IsSignedByAsync(gatewayJwks, tokens.IdToken!));
+        Assert.NotNull(new Microsoft.IdentityModel.JsonWebTokens.JsonWebToken(tokens.AccessToken).GetClaim("mainframe_id").Value);
     }
 
     [Fact]
@@ -42,5 +49,8 @@ public sealed class ApiMlClientProfileTests(AdminCli cli) : IClassFixture<AdminC
     {
         (await cli.RunAsync("clients", "add", "apiml-bad", "--apiml-gateway", "http://zowe.example.com")).AssertRefused();
         (await cli.RunAsync("clients", "add", "apiml-mixed", "--apiml-gateway", "https://zowe.example.com", "--public")).AssertRefused();
+        Assert.Contains("not allowed for the gateway's browser-login client",
+            (await cli.RunAsync("clients", "add", "apiml-weak", "--apiml-gateway", "https://zowe.example.com", "--mfa-policy", "none")).AssertRefused(),
+            StringComparison.Ordinal);
     }
 }

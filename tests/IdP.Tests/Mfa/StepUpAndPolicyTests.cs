@@ -86,17 +86,27 @@ public sealed class StepUpAndPolicyTests(IdpFactory idp) : IClassFixture<IdpFact
     }
 
     [Fact]
-    public async Task a_gateway_audience_needs_the_second_factor_even_for_an_exempt_user()
+    public async Task an_exempt_user_is_refused_a_gateway_audience_with_interaction_required_even_after_proving_a_second_factor()
     {
         var user = await ExemptUserAsync("kira");
         using var browser = idp.CreateBrowser();
         var client = new OidcClient(idp.CreateClient(), "relaxed-app");
 
-        var outcome = await browser.NavigateAsync(client.AuthorizeUrl(Pkce.Create(), "openid zowe"));
-        outcome = await browser.SubmitPasswordAsync(outcome.RequirePage(), user, MfaJourney.Password);
+        // An exempt user's password session gets an ordinary token; then the application asks for the gateway audience.
+        await browser.SignInForCodeAsync(client, Pkce.Create(), user, MfaJourney.Password, "openid");
+        var refused = await browser.NavigateAsync(client.AuthorizeUrl(Pkce.Create(), "openid zowe"));
 
-        // The password session is not enough for a token the mainframe gateway will accept.
-        Assert.Contains("/account/mfa?level=", outcome.RequirePage().Url, StringComparison.Ordinal);
+        // Stepping up with the authenticator the user has still does not make an exempt account a mainframe user.
+        var stepUp = await browser.NavigateAsync(client.AuthorizeUrl(Pkce.Create(), "openid", extra: [("acr_values", AuthenticationLevels.MultiFactor)]));
+        stepUp = await browser.SubmitAsync(stepUp.RequirePage(), 0, ("Code", idp.Authenticators.NextCode(user)));
+        Assert.True(stepUp.RequireRedirect().ToString().Contains("code=", StringComparison.Ordinal), stepUp.RequireRedirect().ToString());
+        var refusedAfterStepUp = await browser.NavigateAsync(client.AuthorizeUrl(Pkce.Create(), "openid zowe"));
+
+        foreach (var outcome in new[] { refused, refusedAfterStepUp })
+        {
+            Assert.Equal(Errors.InteractionRequired, outcome.RedirectParameters()["error"]);
+            Assert.Contains("exempt from MFA", outcome.RedirectParameters()["error_description"], StringComparison.Ordinal);
+        }
     }
 
     [Fact]

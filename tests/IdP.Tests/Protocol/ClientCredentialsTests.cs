@@ -33,9 +33,12 @@ public sealed class ClientCredentialsTests(IdpFactory idp) : IClassFixture<IdpFa
 
         var response = (await client.ClientCredentialsAsync("zowe")).EnsureSuccess();
 
-        var jwks = await TokenVerifier.FetchJwksAsync(idp.CreateClient());
+        // A service token for the gateway audience is signed by the gateway key set, and only by it.
+        var jwks = await TokenVerifier.FetchGatewayJwksAsync(idp.CreateClient());
         var token = await TokenVerifier.VerifyAsync(jwks, response.AccessToken!, "at+jwt", audience: "zowe-gateway");
+        Assert.False(await TokenVerifier.IsSignedByAsync(await TokenVerifier.FetchJwksAsync(idp.CreateClient()), response.AccessToken!));
         Assert.Equal("batch-service", token.Subject);
+        Assert.Equal("batch-service", token.GetClaim("mainframe_id").Value);
         Assert.Equal("batch-service", token.GetClaim("client_id").Value);
         Assert.Equal("zowe", token.GetClaim("scope").Value);
         Assert.Null(response.RefreshToken);

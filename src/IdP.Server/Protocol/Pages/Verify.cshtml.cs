@@ -87,6 +87,12 @@ public sealed class VerifyModel(
             }
         }
 
+        // As at the authorization endpoint: nothing that acts on the mainframe for an MFA-exempt user.
+        if (user.MfaExempt && await requirements.IsGatewayBoundAsync(application, device.GetScopes(), HttpContext.RequestAborted))
+        {
+            return Forbid(new AuthenticationProperties { RedirectUri = "/connect/verify?outcome=denied" }, OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
+        }
+
         var required = await requirements.RequiredLevelAsync(application, device.GetScopes(), user, acrValues: null, HttpContext.RequestAborted);
         if (Mfa.AuthenticationLevels.Rank(Mfa.MfaSignIn.LevelOf(User)) < Mfa.AuthenticationLevels.Rank(required))
         {

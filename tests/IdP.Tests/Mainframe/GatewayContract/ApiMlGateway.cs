@@ -47,9 +47,7 @@ public sealed class ApiMlGateway(HttpClient idp, GatewayKeyServer ownKeys, TimeP
     /// <summary>Start-up: discovery, then the JWKS it names. Never again during the test.</summary>
     public async Task StartAsync()
     {
-        using var discovery = JsonDocument.Parse(await idp.GetStringAsync(new Uri("/.well-known/openid-configuration", UriKind.Relative)));
-        var jwksUri = new Uri(discovery.RootElement.GetProperty("jwks_uri").GetString()!);
-        var jwks = new JsonWebKeySet(await idp.GetStringAsync(new Uri(jwksUri.PathAndQuery, UriKind.Relative)));
+        var jwks = new JsonWebKeySet(await idp.GetStringAsync(new Uri("/.well-known/gateway-jwks", UriKind.Relative)));
         JwksFetches++;
         _providerKeys = jwks.Keys.Where(k => !string.IsNullOrEmpty(k.Kid)).ToDictionary(k => k.Kid, StringComparer.Ordinal);
     }
