@@ -32,7 +32,7 @@ public sealed class IdpUser : IdentityUser
     /// </summary>
     public bool ActivationRequired { get; set; }
 
-    /// <summary>HMAC-SHA-256 of the current activation code (never the code), or null when none is outstanding.</summary>
+    /// <summary>The SHA-256 digest of the outstanding activation code (never the code), or null when none is outstanding.</summary>
     public string? ActivationCodeDigest { get; set; }
 
     public DateTimeOffset? ActivationCodeExpiresAt { get; set; }

@@ -53,7 +53,8 @@ public sealed class DemoSeeder(
         var password = "Demo-" + Base64UrlEncoder.Encode(RandomNumberGenerator.GetBytes(9)) + "1a";
         if (await users.FindByNameAsync(UserName) is null)
         {
-            await userAdministration.AddAsync(UserName, "demo@example.com", password, cancellationToken);
+            // The demo user enrols at first sign-in without an activation code (Development only).
+            await userAdministration.AddAsync(UserName, "demo@example.com", password, requireActivation: false, cancellationToken);
         }
         else
         {

@@ -12,8 +12,12 @@ public sealed record SecondFactorStatus(bool MfaExempt, int TotpAuthenticators, 
 
 public sealed record ImportedAuthenticator(string UserName, string Id, string AuthenticatorId, string Label);
 
-/// <summary>What <c>users reset-mfa</c> removed.</summary>
-public sealed record MfaReset(string UserName, string Id, int RemovedTotpAuthenticators, int RemovedRecoveryCodes, int RemovedPasskeys, bool ClearedLockout);
+/// <summary>What <c>users reset-mfa</c> removed, and the activation code for the user's new first enrolment.</summary>
+public sealed record MfaReset(string UserName, string Id, int RemovedTotpAuthenticators, int RemovedRecoveryCodes, int RemovedPasskeys, bool ClearedLockout,
+    string ActivationCode, DateTimeOffset ActivationCodeExpiresAt);
+
+/// <summary>A new activation code from <c>users activation</c>.</summary>
+public sealed record ActivationIssued(string UserName, string Id, string ActivationCode, DateTimeOffset ActivationCodeExpiresAt);
 
 public sealed record MfaExemption(string UserName, string Id, bool MfaExempt, string? Reason);
 
@@ -32,6 +36,8 @@ public sealed class SecondFactorAdministration(
     TotpAuthenticatorService totp,
     RecoveryCodeService recoveryCodes,
     SecondFactorLockout lockout,
+    ActivationCodes activation,
+    UserFactors factors,
     TokenRevocation revocation,
     AuditLog audit)
 {
@@ -61,6 +67,9 @@ public sealed class SecondFactorAdministration(
         label = CheckLabel(label);
         var user = await accounts.FindAsync(userNameOrEmail);
         var authenticator = await totp.ImportAsync(user, seed, label, cancellationToken);
+
+        // A token handed over in person needs no activation code.
+        await activation.ClearAsync(user.Id, cancellationToken);
         await audit.WriteAsync("admin.totp-import", AuditLog.Success, user, "totp", $"label '{label}'", cancellationToken: cancellationToken);
         return new ImportedAuthenticator(user.UserName!, user.Id, authenticator.Id, label);
     }
@@ -77,6 +86,7 @@ public sealed class SecondFactorAdministration(
 
         // One transaction: a reset that fails half-way must not leave a user with some factors gone.
         int authenticators, codes, passkeys;
+        IssuedActivationCode code;
         await using (var transaction = await db.Database.BeginTransactionAsync(cancellationToken))
         {
             // Unused codes only: used ones protect nothing, and counting them would overstate what was removed.
@@ -99,6 +109,9 @@ public sealed class SecondFactorAdministration(
 
             // The reset usually follows a compromise: refresh tokens obtained with the old factors stop working too.
             await revocation.RevokeAllAsync(user.Id, cancellationToken);
+
+            // Whoever sets up the next factor must have the code the help desk hands to the owner, not just the password.
+            code = await activation.IssueAsync(user.Id, cancellationToken);
             await transaction.CommitAsync(cancellationToken);
         }
 
@@ -106,7 +119,25 @@ public sealed class SecondFactorAdministration(
         await audit.WriteAsync("admin.reset-mfa", AuditLog.Success, user, reason:
             $"removed {authenticators} TOTP authenticator(s), {codes} recovery code(s), {passkeys} passkey(s)" + (wasLocked ? ", cleared the lockout" : ""),
             cancellationToken: cancellationToken);
-        return new MfaReset(user.UserName!, user.Id, authenticators, codes, passkeys, wasLocked);
+        return new MfaReset(user.UserName!, user.Id, authenticators, codes, passkeys, wasLocked, code.Code, code.ExpiresAt);
+    }
+
+    /// <summary>
+    /// <c>users activation</c>: a new activation code (replacing any outstanding one) for a user who has no second
+    /// factor yet. A user with one needs <c>reset-mfa</c> first.
+    /// </summary>
+    public async Task<ActivationIssued> IssueActivationAsync(string userNameOrEmail, CancellationToken cancellationToken = default)
+    {
+        var user = await accounts.FindAsync(userNameOrEmail);
+        if ((await factors.GetAsync(user)).Count > 0)
+        {
+            throw new AdministrationException($"'{user.UserName}' already has a second factor, so there is nothing to activate; use users reset-mfa to start their enrolment afresh.");
+        }
+
+        var code = await activation.IssueAsync(user.Id, cancellationToken);
+        await audit.WriteAsync(AuditTypes.ActivationIssue, AuditLog.Success, user, cancellationToken: cancellationToken,
+            reason: $"valid until {code.ExpiresAt.UtcDateTime:u}");
+        return new ActivationIssued(user.UserName!, user.Id, code.Code, code.ExpiresAt);
     }
 
     /// <summary>Exempts a user from the <c>mfa</c> policy (a reason is required) or requires MFA again.</summary>

@@ -11,12 +11,23 @@ public sealed record UserSummary(
     string Id, string UserName, string? Email, bool Disabled, DateTimeOffset? LockedOutUntil, DateTimeOffset CreatedAt);
 
 /// <summary>
+/// A user just created (<c>users add</c>), with the activation code that opens their first enrolment (null when none
+/// is needed), shown this once.
+/// </summary>
+public sealed record AddedUser(string Id, string UserName, string? Email, DateTimeOffset CreatedAt, string? ActivationCode, DateTimeOffset? ActivationCodeExpiresAt);
+
+/// <summary>
 /// Creates and maintains accounts through ASP.NET Core Identity (hashing, validation, security stamps). Every change is
 /// audited, never with the password.
 /// </summary>
-public sealed class UserAdministration(UserManager<IdpUser> users, TokenRevocation revocation, AuditLog audit, TimeProvider time)
+public sealed class UserAdministration(UserManager<IdpUser> users, TokenRevocation revocation, ActivationCodes activation, AuditLog audit, TimeProvider time)
 {
-    public async Task<UserSummary> AddAsync(string userName, string? email, string password, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Creates a user. With <paramref name="requireActivation"/> (everyone but the demo user), their first second
+    /// factor can be set up only with the activation code returned here.
+    /// </summary>
+    public async Task<AddedUser> AddAsync(string userName, string? email, string password, bool requireActivation = true,
+        CancellationToken cancellationToken = default)
     {
         if (await users.FindByNameAsync(userName) is not null)
         {
@@ -31,8 +42,9 @@ public sealed class UserAdministration(UserManager<IdpUser> users, TokenRevocati
 
         var user = new IdpUser { UserName = userName, Email = email, CreatedAt = time.GetUtcNow() };
         Check(await users.CreateAsync(user, password));
+        var code = requireActivation ? await activation.IssueAsync(user.Id, cancellationToken) : null;
         await audit.WriteAsync(AuditTypes.UserAdd, AuditLog.Success, user, reason: email is null ? null : $"e-mail {email}", cancellationToken: cancellationToken);
-        return Summarize(user);
+        return new AddedUser(user.Id, user.UserName!, user.Email, user.CreatedAt, code?.Code, code?.ExpiresAt);
     }
 
     public async Task<UserSummary> GetAsync(string userNameOrEmail) => Summarize(await FindAsync(userNameOrEmail));

@@ -24,6 +24,18 @@ internal static class UserCommands
 
     private static Argument<string> UserArgument() => new("user") { Description = "The user name or e-mail address." };
 
+    /// <summary>What the administrator hands over, and to whom: the mainframe's "new PIN" moment, made explicit.</summary>
+    internal static void ActivationLines(CommandOutput output, string? code, DateTimeOffset? expiresAt)
+    {
+        if (code is null)
+        {
+            return;
+        }
+
+        output.Line($"Activation code: {code} (valid until {CommandOutput.Date(expiresAt)}).");
+        output.Line("Give it to the user in person or by phone, not by e-mail: they enter it when they set up their second factor.");
+    }
+
     private static Command Add(CommandContext context)
     {
         var userName = new Argument<string>("username") { Description = "The user name to sign in with." };
@@ -36,8 +48,12 @@ internal static class UserCommands
             return await context.RunAsync(result, async (services, output) =>
             {
                 var user = await services.GetRequiredService<UserAdministration>()
-                    .AddAsync(result.GetRequiredValue(userName), result.GetValue(email), password, cancellationToken);
-                output.Write(user, () => output.Line($"Created user '{user.UserName}' (id {user.Id})."));
+                    .AddAsync(result.GetRequiredValue(userName), result.GetValue(email), password, cancellationToken: cancellationToken);
+                output.Write(user, () =>
+                {
+                    output.Line($"Created user '{user.UserName}' (id {user.Id}).");
+                    ActivationLines(output, user.ActivationCode, user.ActivationCodeExpiresAt);
+                });
             }, cancellationToken);
         });
         return command;

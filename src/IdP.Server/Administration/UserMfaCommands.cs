@@ -3,13 +3,13 @@ using System.Security.Cryptography;
 
 namespace IdP.Server.Administration;
 
-/// <summary><c>users totp-import|reset-mfa|mfa-exempt|mfa-require|audit</c>: second factors and the audit trail.</summary>
+/// <summary><c>users totp-import|reset-mfa|activation|mfa-exempt|mfa-require|audit</c>: second factors and the audit trail.</summary>
 internal static class UserMfaCommands
 {
     public const int DefaultAuditLimit = 50;
 
     public static IEnumerable<Command> Create(CommandContext context)
-        => [TotpImport(context), ResetMfa(context), SetExempt(context, exempt: true), SetExempt(context, exempt: false), Audit(context)];
+        => [TotpImport(context), ResetMfa(context), Activation(context), SetExempt(context, exempt: true), SetExempt(context, exempt: false), Audit(context)];
 
     private static Argument<string> UserArgument() => new("user") { Description = "The user name or e-mail address." };
 
@@ -69,7 +69,21 @@ internal static class UserMfaCommands
                             $"{reset.RemovedRecoveryCodes} unused recovery code(s) and {reset.RemovedPasskeys} passkey(s)" +
                             (reset.ClearedLockout ? "; cleared the second-factor lockout." : "."));
                 output.Line("Their next sign-in asks them to enrol a new authenticator.");
+                UserCommands.ActivationLines(output, reset.ActivationCode, reset.ActivationCodeExpiresAt);
             });
+        }, cancellationToken));
+        return command;
+    }
+
+    private static Command Activation(CommandContext context)
+    {
+        var user = UserArgument();
+        var command = new Command("activation",
+            "Issue a new activation code for a user who has no second factor yet (it replaces any earlier one); they enter it to set up their first factor.") { user };
+        command.SetAction((result, cancellationToken) => context.RunAsync(result, async (services, output) =>
+        {
+            var issued = await services.GetRequiredService<SecondFactorAdministration>().IssueActivationAsync(result.GetRequiredValue(user), cancellationToken);
+            output.Write(issued, () => UserCommands.ActivationLines(output, issued.ActivationCode, issued.ActivationCodeExpiresAt));
         }, cancellationToken));
         return command;
     }

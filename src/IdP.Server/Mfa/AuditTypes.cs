@@ -23,6 +23,10 @@ public static class AuditTypes
     public const string UserEnable = "admin.user-enable";
     public const string SetPassword = "admin.set-password";
     public const string UserDelete = "admin.user-delete";
+    public const string ActivationIssue = "admin.activation";
+
+    /// <summary>A user gave (or failed to give) the activation code that opens their first enrolment.</summary>
+    public const string Activation = "mfa.activation";
 
     public const string ClientAdd = "client.add";
     public const string ClientDelete = "client.delete";

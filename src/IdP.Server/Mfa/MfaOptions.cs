@@ -38,6 +38,16 @@ public sealed class MfaOptions : IValidatableObject
     public int RecoveryCodeCount { get; set; } = 10;
 
     /// <summary>
+    /// A new account's (or a reset account's) first second factor can be set up only with the activation code the
+    /// administrator was given (<c>users add</c>, <c>users reset-mfa</c>, <c>users activation</c>). False: the password
+    /// suffices to set it up, and the session that does so does not count as multi-factor.
+    /// </summary>
+    public bool RequireActivation { get; set; } = true;
+
+    /// <summary>How long an activation code is valid.</summary>
+    public TimeSpan ActivationLifetime { get; set; } = TimeSpan.FromHours(72);
+
+    /// <summary>
     /// Audiences of the mainframe gateway: tokens for them always require a second factor, and a client whose
     /// scopes reach one cannot be registered with the <c>none</c> MFA policy. Null means <c>["zowe-gateway"]</c>.
     /// </summary>
@@ -51,6 +61,11 @@ public sealed class MfaOptions : IValidatableObject
         if (LockoutDuration <= TimeSpan.Zero)
         {
             yield return new ValidationResult("Mfa:LockoutDuration must be a positive duration such as 00:15:00.", [nameof(LockoutDuration)]);
+        }
+
+        if (ActivationLifetime <= TimeSpan.Zero || ActivationLifetime > TimeSpan.FromDays(30))
+        {
+            yield return new ValidationResult("Mfa:ActivationLifetime must be a duration between 00:00:01 and 30.00:00:00, such as 3.00:00:00.", [nameof(ActivationLifetime)]);
         }
     }
 }

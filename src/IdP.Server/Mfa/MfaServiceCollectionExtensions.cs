@@ -15,6 +15,7 @@ public static class MfaServiceCollectionExtensions
 
         services.AddHttpContextAccessor();
         services.AddScoped<SecondFactorLockout>();
+        services.AddScoped<ActivationCodes>();
         services.AddScoped<TotpAuthenticatorService>();
         services.AddScoped<RecoveryCodeService>();
         services.AddScoped<MfaSignIn>();

@@ -5,8 +5,11 @@ using Microsoft.AspNetCore.Identity;
 
 namespace IdP.Server.Mfa;
 
-/// <summary>Someone part-way through signing in: who, and which methods they have proven so far.</summary>
-public sealed record PendingSignIn(IdpUser User, IReadOnlyList<string> Methods, bool HasFullSession);
+/// <summary>
+/// Someone part-way through signing in: who, which methods they have proven so far, and whether they gave the
+/// activation code that opens their first enrolment (<see cref="ActivationCodes"/>).
+/// </summary>
+public sealed record PendingSignIn(IdpUser User, IReadOnlyList<string> Methods, bool HasFullSession, bool Activated = false);
 
 /// <summary>
 /// The two-step sign-in. After the password, only a short-lived "second factor pending" cookie is issued (Identity's
@@ -24,12 +27,25 @@ public sealed class MfaSignIn(SignInManager<IdpUser> signIn, UserManager<IdpUser
     /// </summary>
     public const string PendingScheme = "Idp.SecondFactorPending";
 
+    /// <summary>On the pending cookie only: the activation code was given in this sign-in.</summary>
+    private const string ActivatedClaim = "idp_activated";
+
     /// <summary>The password was right and a second factor is needed: remember that, briefly, and nothing more.</summary>
-    public async Task BeginAsync(HttpContext context, IdpUser user)
+    public Task BeginAsync(HttpContext context, IdpUser user) => SignInPendingAsync(context, user, activated: false);
+
+    /// <summary>The activation code was accepted: the rest of this sign-in may set up the first factor.</summary>
+    public Task MarkActivatedAsync(HttpContext context, PendingSignIn pending) => SignInPendingAsync(context, pending.User, activated: true);
+
+    private static async Task SignInPendingAsync(HttpContext context, IdpUser user, bool activated)
     {
         var identity = new ClaimsIdentity(PendingScheme);
         identity.AddClaim(new Claim(ClaimTypes.Name, user.Id));
         identity.AddClaim(new Claim(Protocol.IdpClaims.AuthenticationMethods, AuthenticationLevels.Methods.Password));
+        if (activated)
+        {
+            identity.AddClaim(new Claim(ActivatedClaim, "true"));
+        }
+
         await context.SignInAsync(PendingScheme, new ClaimsPrincipal(identity),
             new AuthenticationProperties { IsPersistent = false }); // expires after Accounts:SecondFactorTimeout (the scheme's ExpireTimeSpan)
     }
@@ -41,7 +57,8 @@ public sealed class MfaSignIn(SignInManager<IdpUser> signIn, UserManager<IdpUser
         if (pending.Succeeded && pending.Principal.FindFirstValue(ClaimTypes.Name) is { } userId
             && await users.FindByIdAsync(userId) is { } user && await signIn.CanSignInAsync(user))
         {
-            return new PendingSignIn(user, SignInSession.GetMethods(pending.Principal), HasFullSession: false);
+            return new PendingSignIn(user, SignInSession.GetMethods(pending.Principal), HasFullSession: false,
+                Activated: pending.Principal.HasClaim(ActivatedClaim, "true"));
         }
 
         var session = await context.AuthenticateAsync(IdentityConstants.ApplicationScheme);

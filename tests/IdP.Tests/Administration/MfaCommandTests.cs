@@ -108,7 +108,7 @@ public sealed class MfaCommandTests(AdminCli cli) : IClassFixture<AdminCli>
         Assert.Contains("second factor:", (await cli.RunAsync("users", "show", "kim")).Stdout, StringComparison.Ordinal);
 
         // Act
-        var reset = await cli.RunAsync("users", "reset-mfa", "kim");
+        var reset = cli.HandOverActivationCode("kim", await cli.RunAsync("users", "reset-mfa", "kim"));
 
         // Assert: it says what it removed, the factors are gone, and IdP asks for enrolment at the next sign-in.
         reset.EnsureSuccess();
@@ -186,7 +186,7 @@ public sealed class MfaCommandTests(AdminCli cli) : IClassFixture<AdminCli>
     [Fact]
     public async Task users_mfa_exempt_lets_alice_in_with_the_password_alone_until_mfa_require()
     {
-        (await cli.RunWithInputAsync(Password, "users", "add", "alice")).EnsureSuccess();
+        cli.HandOverActivationCode("alice", await cli.RunWithInputAsync(Password, "users", "add", "alice"));
 
         // Without a reason nothing changes.
         Assert.Contains("--reason", (await cli.RunAsync("users", "mfa-exempt", "alice")).AssertRefused(), StringComparison.Ordinal);

@@ -11,7 +11,7 @@ public sealed class UserCommandTests(AdminCli cli) : IClassFixture<AdminCli>
     public async Task users_add_reads_the_password_from_stdin_and_the_user_can_sign_in()
     {
         // Act
-        var added = await cli.RunWithInputAsync(Password + "\n", "users", "add", "alice", "--email", "alice@example.com");
+        var added = cli.HandOverActivationCode("alice", await cli.RunWithInputAsync(Password + "\n", "users", "add", "alice", "--email", "alice@example.com"));
 
         // Assert: the account exists as asked, and the password from stdin signs in at the real server.
         added.EnsureSuccess();
@@ -65,7 +65,7 @@ public sealed class UserCommandTests(AdminCli cli) : IClassFixture<AdminCli>
     [Fact]
     public async Task users_add_of_an_existing_user_exits_2_and_keeps_the_first_account()
     {
-        (await cli.RunWithInputAsync(Password, "users", "add", "bob")).EnsureSuccess();
+        cli.HandOverActivationCode("bob", await cli.RunWithInputAsync(Password, "users", "add", "bob"));
 
         var duplicate = await cli.RunWithInputAsync("Another-Horse-9", "users", "add", "bob");
 
@@ -76,7 +76,7 @@ public sealed class UserCommandTests(AdminCli cli) : IClassFixture<AdminCli>
     [Fact]
     public async Task users_disable_stops_sign_in_and_enable_restores_it()
     {
-        (await cli.RunWithInputAsync(Password, "users", "add", "carol")).EnsureSuccess();
+        cli.HandOverActivationCode("carol", await cli.RunWithInputAsync(Password, "users", "add", "carol"));
 
         var disabled = (await cli.RunAsync("users", "disable", "carol", "--json")).EnsureSuccess();
         Assert.True(disabled.Json.GetProperty("disabled").GetBoolean());
@@ -90,7 +90,7 @@ public sealed class UserCommandTests(AdminCli cli) : IClassFixture<AdminCli>
     [Fact]
     public async Task users_set_password_replaces_the_password_and_a_rejected_one_changes_nothing()
     {
-        (await cli.RunWithInputAsync(Password, "users", "add", "dave")).EnsureSuccess();
+        cli.HandOverActivationCode("dave", await cli.RunWithInputAsync(Password, "users", "add", "dave"));
 
         // A password the policy rejects leaves the old one in place.
         (await cli.RunWithInputAsync("weak", "users", "set-password", "dave")).AssertRefused();

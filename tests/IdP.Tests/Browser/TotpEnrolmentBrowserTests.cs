@@ -23,9 +23,13 @@ public sealed class TotpEnrolmentBrowserTests(ChromiumFixture chromium, KestrelI
         var pkce = Pkce.Create();
         var application = await ClientApplication.ServeAsync(Page, "https://app.example");
 
-        // Act: sign in; IdP shows the enrolment page with a QR code that renders, and the key in text.
+        // Act: sign in; IdP asks for the activation code the help desk gave, then shows the enrolment page with a QR
+        // code that renders, and the key in text.
         await Page.GotoAsync(idp.Url(client.AuthorizeUrl(pkce, "openid")));
         await Page.SignInAsync("olive", Password);
+        await Expect(Page.GetByRole(AriaRole.Heading, new() { Name = "Enter your activation code" })).ToBeVisibleAsync();
+        await Page.GetByLabel("Activation code").FillAsync(idp.Authenticators.ActivationCode("olive").ToLowerInvariant());
+        await Page.GetByRole(AriaRole.Button, new() { Name = "Continue" }).ClickAsync();
         await Expect(Page.GetByRole(AriaRole.Heading, new() { Name = "Set up your authenticator" })).ToBeVisibleAsync();
         var qr = Page.GetByRole(AriaRole.Img, new() { Name = "QR code for your authenticator app" });
         await Expect(qr).ToBeVisibleAsync();

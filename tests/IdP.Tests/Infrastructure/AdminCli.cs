@@ -47,6 +47,18 @@ public sealed class AdminCli : IDisposable
 
     public IdpFactory Server => _server.Value;
 
+    /// <summary>
+    /// Keeps the activation code that <c>users add</c>, <c>reset-mfa</c> or <c>activation</c> printed, as the help desk
+    /// hands it to <paramref name="userName"/>, for their first enrolment (<see cref="Journeys.CompleteSecondFactorAsync"/>).
+    /// </summary>
+    public CliResult HandOverActivationCode(string userName, CliResult result)
+    {
+        var code = System.Text.RegularExpressions.Regex.Match(result.EnsureSuccess().Stdout, @"Activation code: ([A-Z2-7-]+) ");
+        Assert.True(code.Success, $"No activation code in: {result.Stdout}");
+        Server.Authenticators.RememberActivationCode(userName, code.Groups[1].Value);
+        return result;
+    }
+
     public Task<CliResult> RunAsync(params string[] args) => RunWithInputAsync("", args);
 
     public Task<CliResult> RunWithInputAsync(string stdin, params string[] args) => RunWithSettingsAsync(stdin, new Dictionary<string, string?>(), args);

@@ -100,7 +100,7 @@ public class IdpFactory : WebApplicationFactory<Program>
     }
 
     /// <summary>A user with a password and an authenticator app (its seed imported, as an administrator would).</summary>
-    public async Task<UserSummary> CreateUserAsync(string userName, string password, string? email = null)
+    public async Task<AddedUser> CreateUserAsync(string userName, string password, string? email = null)
     {
         var user = await CreateUserWithoutSecondFactorAsync(userName, password, email);
         var seed = System.Security.Cryptography.RandomNumberGenerator.GetBytes(20);
@@ -114,8 +114,13 @@ public class IdpFactory : WebApplicationFactory<Program>
     }
 
     /// <summary>A user with only a password: their first sign-in goes through enrolment.</summary>
-    public Task<UserSummary> CreateUserWithoutSecondFactorAsync(string userName, string password, string? email = null)
-        => AdministerAsync(services => services.GetRequiredService<UserAdministration>().AddAsync(userName, email, password));
+    /// <remarks>The activation code <c>users add</c> gives is kept as the help desk would hand it over, for enrolment journeys.</remarks>
+    public async Task<AddedUser> CreateUserWithoutSecondFactorAsync(string userName, string password, string? email = null)
+    {
+        var user = await AdministerAsync(services => services.GetRequiredService<UserAdministration>().AddAsync(userName, email, password));
+        Authenticators.RememberActivationCode(userName, user.ActivationCode!);
+        return user;
+    }
 
     public Task<string?> CreateClientAsync(ClientSpec spec)
         => AdministerAsync(services => services.GetRequiredService<ClientAdministration>().AddAsync(spec));

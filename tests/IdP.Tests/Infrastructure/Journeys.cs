@@ -16,11 +16,18 @@ public static class Journeys
 
     /// <summary>
     /// Answers the second-factor step if IdP asks for it: enters the authenticator's next code, or, for a user with
-    /// no factor yet, enrols one with the key read from the enrolment page and keeps the recovery codes shown.
+    /// no factor yet, gives the activation code, enrols one with the key read from the enrolment page and keeps the
+    /// recovery codes shown.
     /// </summary>
     public static async Task<Outcome> CompleteSecondFactorAsync(this BrowserClient browser, Outcome outcome, string userName)
     {
         var authenticators = browser.Authenticators ?? throw new InvalidOperationException("The browser has no authenticators.");
+        if (outcome.Page is { } activationPage && activationPage.Url.Contains("/account/mfa/enroll", StringComparison.Ordinal)
+            && activationPage.Html.Contains("name=\"ActivationCode\"", StringComparison.Ordinal))
+        {
+            outcome = await browser.SubmitAsync(activationPage, 0, ("ActivationCode", authenticators.ActivationCode(userName)));
+        }
+
         if (outcome.Page is { } enrolment && enrolment.Url.Contains("/account/mfa/enroll", StringComparison.Ordinal))
         {
             authenticators.Register(userName, TestAuthenticators.ParseManualKey(ManualKey(enrolment)));

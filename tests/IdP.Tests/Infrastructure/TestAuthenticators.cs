@@ -15,6 +15,12 @@ public sealed class TestAuthenticators(TestClock clock)
     private readonly ConcurrentDictionary<string, byte[]> _seeds = new(StringComparer.OrdinalIgnoreCase);
     private readonly ConcurrentDictionary<string, long> _lastStep = new(StringComparer.OrdinalIgnoreCase);
     private readonly ConcurrentDictionary<string, IReadOnlyList<string>> _recoveryCodes = new(StringComparer.OrdinalIgnoreCase);
+    private readonly ConcurrentDictionary<string, string> _activationCodes = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>The activation code the help desk handed the user (from <c>users add</c> or <c>users reset-mfa</c>).</summary>
+    public void RememberActivationCode(string userName, string code) => _activationCodes[userName] = code;
+
+    public string ActivationCode(string userName) => _activationCodes[userName];
 
     public void Register(string userName, byte[] seed) => _seeds[userName] = seed;
 

@@ -16,14 +16,21 @@ public sealed class EnrolmentAndRecoveryTests(IdpFactory idp) : IClassFixture<Id
         return name;
     }
 
+    /// <summary>Gives the activation code the help desk handed over; returns the enrolment page it opens.</summary>
+    private async Task<Page> ActivateAsync(SecondStep step, string user)
+    {
+        Assert.True(step.Page.Contains("Enter your activation code"), step.Page.Html);
+        return (await step.Browser.SubmitAsync(step.Page, 0, ("ActivationCode", idp.Authenticators.ActivationCode(user)))).RequirePage();
+    }
+
     [Fact]
     public async Task weakness_enrolment_required_a_user_without_a_factor_enrols_right_after_the_password_then_signs_in()
     {
         var user = await NewUserAsync("dina");
         using var step = await idp.AtSecondStepAsync(user);
 
-        // The enrolment page: a scannable QR code, the manual key, and the issuer and account in the otpauth URI.
-        var enrolment = step.Page;
+        // The enrolment page, once the activation code is given: a scannable QR code and the manual key.
+        var enrolment = await ActivateAsync(step, user);
         Assert.Contains("/account/mfa/enroll", enrolment.Url, StringComparison.Ordinal);
         Assert.True(enrolment.Contains("src=\"data:image/svg+xml;base64,"), enrolment.Html);
         var key = Journeys.ManualKey(enrolment);
@@ -46,9 +53,10 @@ public sealed class EnrolmentAndRecoveryTests(IdpFactory idp) : IClassFixture<Id
     {
         var user = await NewUserAsync("emil");
         using var step = await idp.AtSecondStepAsync(user);
-        var key = Journeys.ManualKey(step.Page);
+        var enrolment = await ActivateAsync(step, user);
+        var key = Journeys.ManualKey(enrolment);
 
-        var retry = (await step.Browser.SubmitAsync(step.Page, 0, ("Code", "123456"))).RequirePage();
+        var retry = (await step.Browser.SubmitAsync(enrolment, 0, ("Code", "123456"))).RequirePage();
 
         Assert.True(retry.Contains("That code is not correct."));
         Assert.Equal(key, Journeys.ManualKey(retry));

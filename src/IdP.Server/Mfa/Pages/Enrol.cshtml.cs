@@ -6,11 +6,13 @@ namespace IdP.Server.Mfa.Pages;
 
 /// <summary>
 /// TOTP enrolment: QR code and manual key, confirmed by a valid code before the factor counts. The first
-/// enrolment also issues recovery codes, shown once.
+/// enrolment also issues recovery codes, shown once. A first enrolment right after the password is opened by the
+/// activation code the help desk gave the user (<see cref="ActivationCodes"/>): the password alone must not let
+/// anyone attach a factor of their own to the account.
 /// </summary>
 public sealed class EnrolModel(
-    MfaSignIn mfa, TotpAuthenticatorService totp, UserFactors factors, RecoveryCodeService recoveryCodes, AuditLog audit,
-    Accounts.RecentAuthentication recentAuthentication) : PageModel
+    MfaSignIn mfa, TotpAuthenticatorService totp, UserFactors factors, RecoveryCodeService recoveryCodes, ActivationCodes activation,
+    AuditLog audit, Accounts.RecentAuthentication recentAuthentication) : PageModel
 {
     [BindProperty(SupportsGet = true)]
     public string? ReturnUrl { get; set; }
@@ -23,6 +25,14 @@ public sealed class EnrolModel(
 
     public string ManualKey { get; private set; } = "";
     public string QrCodeDataUri { get; private set; } = "";
+    [BindProperty]
+    public string? ActivationCode { get; set; }
+
+    /// <summary>The page asks for the activation code first.</summary>
+    public bool NeedsActivation { get; private set; }
+
+    public DateTimeOffset? LockedUntil { get; private set; }
+
     public string? FormError { get; private set; }
     public string? CodeError { get; private set; }
     public IReadOnlyList<string>? RecoveryCodes { get; private set; }
@@ -41,7 +51,48 @@ public sealed class EnrolModel(
             return LocalRedirect(Accounts.RecentAuthentication.ReauthenticateUrl);
         }
 
+        if (NeedsActivationCode(pending))
+        {
+            NeedsActivation = true;
+            return Page();
+        }
+
         Show(await totp.BeginEnrolmentAsync(pending.User));
+        return Page();
+    }
+
+    /// <summary>The activation code, once per sign-in: accepted, it opens enrolment for the rest of this sign-in.</summary>
+    public async Task<IActionResult> OnPostActivateAsync()
+    {
+        if (await AuthorizedUserAsync() is not { } pending)
+        {
+            return LocalRedirect(ReturnUrls.With("/account/login", ReturnUrl));
+        }
+
+        if (!NeedsActivationCode(pending))
+        {
+            return RedirectToPage(new { ReturnUrl });
+        }
+
+        var (outcome, lockedUntil) = await activation.RedeemAsync(pending.User, ActivationCode, HttpContext.RequestAborted);
+        await audit.WriteAsync(AuditTypes.Activation, outcome == ActivationOutcome.Accepted ? AuditLog.Success : AuditLog.Failure, pending.User, "activation",
+            outcome switch
+            {
+                ActivationOutcome.Accepted => null,
+                ActivationOutcome.LockedOut => AuditReasons.SecondFactorLocked,
+                _ => "wrong or expired activation code",
+            });
+        if (outcome == ActivationOutcome.Accepted)
+        {
+            await mfa.MarkActivatedAsync(HttpContext, pending);
+            return RedirectToPage(new { ReturnUrl });
+        }
+
+        NeedsActivation = true;
+        LockedUntil = lockedUntil;
+        FormError = outcome == ActivationOutcome.LockedOut ? null
+            : "That activation code is not correct, or it has expired or been used. Check it with your help desk, or ask them for a new one.";
+        CodeError = outcome == ActivationOutcome.LockedOut ? null : "Enter the activation code your help desk gave you.";
         return Page();
     }
 
@@ -56,6 +107,11 @@ public sealed class EnrolModel(
         if (pending.HasFullSession && !recentAuthentication.IsRecent(User))
         {
             return LocalRedirect(Accounts.RecentAuthentication.ReauthenticateUrl);
+        }
+
+        if (NeedsActivationCode(pending))
+        {
+            return RedirectToPage(new { ReturnUrl });
         }
 
         if (!await totp.ConfirmEnrolmentAsync(pending.User, AuthenticatorId, Code))
@@ -78,10 +134,28 @@ public sealed class EnrolModel(
             RecoveryCodes = await recoveryCodes.RegenerateAsync(pending.User.Id);
         }
 
-        // The code just entered proves the new factor, so the sign-in completes with it.
-        await mfa.CompleteAsync(HttpContext, pending, AuthenticationLevels.Methods.OneTimePassword);
+        // A first enrolment proves a second factor only when the activation code opened it: a factor set up with the
+        // password alone (Mfa:RequireActivation false, or a user who needed no code) completes a password-level sign-in.
+        var firstEnrolment = !pending.HasFullSession;
+        if (firstEnrolment && pending.Activated)
+        {
+            await activation.ClearAsync(pending.User.Id, HttpContext.RequestAborted);
+        }
+
+        if (!firstEnrolment || pending.Activated)
+        {
+            await mfa.CompleteAsync(HttpContext, pending, AuthenticationLevels.Methods.OneTimePassword);
+        }
+        else
+        {
+            await mfa.CompleteAsync(HttpContext, pending);
+        }
+
         return RecoveryCodes is null ? LocalRedirect(ContinueUrl) : Page();
     }
+
+    private bool NeedsActivationCode(PendingSignIn pending)
+        => !pending.HasFullSession && !pending.Activated && activation.IsRequired(pending.User);
 
     /// <summary>
     /// Who may enrol: a signed-in user, or a user part-way through sign-in who has no factor yet. A password alone
