@@ -126,7 +126,13 @@ internal sealed class ClientAddOptions
             throw new AdministrationException($"--apiml-gateway '{gateway}' must be the gateway's https origin, e.g. https://zowe.example.com:7554.");
         }
 
+        // API ML finds a registration by its id in environment-variable names, matched with [^_]+.
         var clientId = result.GetRequiredValue(_clientId);
+        if (clientId.Contains('_', StringComparison.Ordinal))
+        {
+            throw new AdministrationException($"--apiml-gateway: the client id '{clientId}' is the gateway's registration id, which cannot contain '_' (API ML reads it from environment-variable names); use e.g. '{clientId.Replace('_', '-')}'.");
+        }
+
         return new ClientSpec(
             clientId,
             ClientKind.Confidential,

@@ -36,7 +36,8 @@ public sealed class StartupBanner(IOptions<IdpServerOptions> server, IOptions<Da
         writer.WriteLine("Create the first user and client (in another terminal, from the repository root):");
         writer.WriteLine("  dotnet run --project src/IdP.Server -- users add alice --email alice@example.com");
         writer.WriteLine("  dotnet run --project src/IdP.Server -- clients add my-app --public --redirect-uri http://localhost:8080/callback --scope openid profile");
-        writer.WriteLine($"Then sign in: send the user to {new Uri(issuer, "connect/authorize")} with PKCE (S256).");
+        writer.WriteLine($"Then sign in: send the user to {new Uri(issuer, "connect/authorize")} with PKCE (S256);");
+        writer.WriteLine("after the password they enter the activation code 'users add' printed, and set up their authenticator.");
         writer.WriteLine();
         writer.Flush();
     }

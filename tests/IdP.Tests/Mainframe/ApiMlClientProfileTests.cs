@@ -49,6 +49,8 @@ public sealed class ApiMlClientProfileTests(AdminCli cli) : IClassFixture<AdminC
     {
         (await cli.RunAsync("clients", "add", "apiml-bad", "--apiml-gateway", "http://zowe.example.com")).AssertRefused();
         (await cli.RunAsync("clients", "add", "apiml-mixed", "--apiml-gateway", "https://zowe.example.com", "--public")).AssertRefused();
+        Assert.Contains("cannot contain '_'", (await cli.RunAsync("clients", "add", "zowe_gw", "--apiml-gateway", "https://zowe.example.com")).AssertRefused(),
+            StringComparison.Ordinal);
         Assert.Contains("not allowed for the gateway's browser-login client",
             (await cli.RunAsync("clients", "add", "apiml-weak", "--apiml-gateway", "https://zowe.example.com", "--mfa-policy", "none")).AssertRefused(),
             StringComparison.Ordinal);
