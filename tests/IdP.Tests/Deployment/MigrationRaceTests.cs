@@ -31,14 +31,16 @@ public sealed class MigrationRaceTests
             // Assert: one instance applied the migrations; the other waited on the lock and found nothing to do.
             var migrators = new[] { first, second }.Where(p => p.Output.Contains("Applying ", StringComparison.Ordinal)).ToList();
             Assert.Single(migrators);
-            var keyCreators = new[] { first, second }.Where(p => p.Output.Contains("Generated signing key", StringComparison.Ordinal)).ToList();
+            var keyCreators = new[] { first, second }.Where(p => p.Output.Contains("Generated general signing key", StringComparison.Ordinal)).ToList();
             Assert.Single(keyCreators);
+            Assert.Contains("Generated gateway signing key", keyCreators[0].Output, StringComparison.Ordinal);
 
             await using var connection = new NpgsqlConnection(cluster.ConnectionStringFor(database) + ";Pooling=false");
             await connection.OpenAsync();
             Assert.Equal(await CountAsync(connection, "SELECT COUNT(DISTINCT \"MigrationId\") FROM \"__EFMigrationsHistory\""),
                          await CountAsync(connection, "SELECT COUNT(*) FROM \"__EFMigrationsHistory\""));
-            Assert.Equal(1, await CountAsync(connection, "SELECT COUNT(*) FROM \"IdpSigningKeys\" WHERE \"Use\" = 'sig'"));
+            Assert.Equal(1, await CountAsync(connection, "SELECT COUNT(*) FROM \"IdpSigningKeys\" WHERE \"Use\" = 'sig' AND \"Set\" = 'general'"));
+            Assert.Equal(1, await CountAsync(connection, "SELECT COUNT(*) FROM \"IdpSigningKeys\" WHERE \"Use\" = 'sig' AND \"Set\" = 'gateway'"));
             Assert.Equal(1, await CountAsync(connection, "SELECT COUNT(*) FROM \"IdpSigningKeys\" WHERE \"Use\" = 'enc'"));
         }
         finally
