@@ -12,7 +12,7 @@ namespace IdP.Server.Data.CompiledModels.PostgreSql
     public partial class PostgreSqlIdpDbContextModel
     {
         private PostgreSqlIdpDbContextModel()
-            : base(skipDetectChanges: false, modelId: new Guid("09d8a610-6b64-497e-b951-64d6bb113262"), entityTypeCount: 21)
+            : base(skipDetectChanges: false, modelId: new Guid("2a9e2b9c-79b5-4b8c-995d-b33069fc0848"), entityTypeCount: 21)
         {
         }
 
@@ -77,7 +77,7 @@ namespace IdP.Server.Data.CompiledModels.PostgreSql
             OpenIddictEntityFrameworkCoreTokenEntityType.CreateAnnotations(openIddictEntityFrameworkCoreToken);
 
             AddAnnotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn);
-            AddAnnotation("ProductVersion", "10.0.14");
+            AddAnnotation("ProductVersion", "10.0.15");
             AddAnnotation("Relational:MaxIdentifierLength", 63);
         }
     }

@@ -11,7 +11,7 @@ namespace IdP.Server.Data.CompiledModels.Sqlite
     public partial class IdpDbContextModel
     {
         private IdpDbContextModel()
-            : base(skipDetectChanges: false, modelId: new Guid("ce8fc6b4-addf-4cd6-beb1-84b5c32a16cd"), entityTypeCount: 21)
+            : base(skipDetectChanges: false, modelId: new Guid("3d1a935e-bb0b-4b6d-ad42-3eced0500bd4"), entityTypeCount: 21)
         {
         }
 
@@ -75,7 +75,7 @@ namespace IdP.Server.Data.CompiledModels.Sqlite
             OpenIddictEntityFrameworkCoreScopeEntityType.CreateAnnotations(openIddictEntityFrameworkCoreScope);
             OpenIddictEntityFrameworkCoreTokenEntityType.CreateAnnotations(openIddictEntityFrameworkCoreToken);
 
-            AddAnnotation("ProductVersion", "10.0.14");
+            AddAnnotation("ProductVersion", "10.0.15");
         }
     }
 }
