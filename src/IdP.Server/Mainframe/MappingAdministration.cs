@@ -80,6 +80,27 @@ public sealed class MappingAdministration(
         return MappingSummary.Of(mapping);
     }
 
+    /// <summary>
+    /// Removes every mapping of a client that is being deleted, inside the caller's transaction (the one that deletes
+    /// the client) and with a bump of the change stamp. <see cref="AuditRemovedAsync"/> records them once it committed.
+    /// </summary>
+    public async Task<IReadOnlyList<IdentityMapping>> RemoveClientMappingsAsync(string clientId, CancellationToken cancellationToken = default)
+    {
+        var mappings = await db.IdentityMappings
+            .Where(m => m.DistributedId == clientId && m.Kind == IdentityMapping.ClientKind).ToListAsync(cancellationToken);
+        if (mappings.Count > 0)
+        {
+            db.IdentityMappings.RemoveRange(mappings);
+            await db.SaveChangesAsync(cancellationToken);
+            await MappingChanges.BumpAsync(db, cancellationToken);
+        }
+
+        return mappings;
+    }
+
+    public Task AuditRemovedAsync(IReadOnlyList<IdentityMapping> mappings, CancellationToken cancellationToken = default)
+        => mappings.Count == 0 ? Task.CompletedTask : AuditAsync(AuditTypes.MappingRemove, mappings, cancellationToken);
+
     public async Task<IReadOnlyList<MappingSummary>> ListAsync(string? registry = null, CancellationToken cancellationToken = default)
         => [.. (await LoadAsync(registry, cancellationToken)).Select(MappingSummary.Of)];
 
