@@ -6,49 +6,25 @@
 -- BODY_FILE holds one body per line; the requests cycle through them, as in request.lua. With BENCH_MAPPER_COOKIES_CYCLE=1
 -- (warm-ups, the empty endpoint) the cookies cycle too.
 local report = dofile(os.getenv("BENCH_WRK_DIR") .. "/report.lua")
-
--- Main state: number the threads.
-local thread_count = 0
-
-function setup(thread)
-  thread_count = thread_count + 1
-  thread:set("thread_number", thread_count)
-end
+local shared = dofile(os.getenv("BENCH_WRK_DIR") .. "/shared.lua")
+shared.number_threads()
 
 -- Thread state.
-local method, path
-local headers = {}
+local method, path, headers, cookies
 local bodies = {}
-local cookies = {}
 local next_body = 0
 local next_cookie = 0
 local cycle = os.getenv("BENCH_MAPPER_COOKIES_CYCLE") == "1"
 
 function init(args)
   method, path = args[1], args[2]
-  for name, value in pairs(wrk.headers) do
-    headers[name] = value
-  end
-  for k = 4, #args do
-    local name, value = args[k]:match("^([^:]+):%s*(.*)$")
-    headers[name] = value
-  end
+  headers = shared.headers(args, 4)
   for line in io.lines(args[3]) do
     if #line > 0 then
       bodies[#bodies + 1] = line
     end
   end
-
-  local threads = tonumber(os.getenv("BENCH_WRK_THREADS"))
-  local line_number = 0
-  for line in io.lines(os.getenv("BENCH_MAPPER_COOKIES")) do
-    if #line > 0 then
-      if line_number % threads == thread_number - 1 then
-        cookies[#cookies + 1] = line
-      end
-      line_number = line_number + 1
-    end
-  end
+  cookies = shared.thread_lines(os.getenv("BENCH_MAPPER_COOKIES"), thread_number)
   -- Threads start at different places in the body rotation.
   next_body = math.random(#bodies) - 1
 end

@@ -165,6 +165,17 @@ public sealed class RateLimitTests
         Assert.NotEqual(HttpStatusCode.TooManyRequests, (await TokenAsync("another-client")).StatusCode);
     }
 
+    private static async Task<GatewayKeyServer> StartGatewayKeysAsync()
+    {
+        var keys = new GatewayKeyServer();
+        await keys.StartAsync();
+        return keys;
+    }
+
+    /// <summary>An IdP that trusts the test gateway's keys, with these mapper limits per minute.</summary>
+    private static PeerIdpFactory MapperIdp(GatewayKeyServer gatewayKeys, int perIp, int perAccount)
+        => new(Limits("Mapper", perIp, perAccount, window: "00:01:00", ("Mainframe:Mapper:GatewayJwksUrls:0", gatewayKeys.JwksUrl)));
+
     private static Task<HttpResponseMessage> LookUpAsync(HttpClient client, string path = "/zss/api/v1/certificate/dn", string? gatewayCookie = null)
     {
         var request = new HttpRequestMessage(HttpMethod.Post, path)
@@ -182,10 +193,8 @@ public sealed class RateLimitTests
     [Fact]
     public async Task the_mapper_limits_each_ip_without_a_verified_gateway_cookie_with_a_503_the_gateway_logs_as_an_error()
     {
-        await using var gatewayKeys = new GatewayKeyServer();
-        await gatewayKeys.StartAsync();
-        using var idp = new PeerIdpFactory(Limits("Mapper", perIp: 2, perAccount: 0, window: "00:01:00",
-            ("Mainframe:Mapper:GatewayJwksUrls:0", gatewayKeys.JwksUrl)));
+        await using var gatewayKeys = await StartGatewayKeysAsync();
+        using var idp = MapperIdp(gatewayKeys, perIp: 2, perAccount: 0);
         using var gateway = idp.ClientFrom("203.0.113.30");
         using var other = idp.ClientFrom("203.0.113.31");
 
@@ -216,10 +225,8 @@ public sealed class RateLimitTests
     [Fact]
     public async Task a_verified_gateway_counts_against_its_account_when_an_account_limit_is_set()
     {
-        await using var gatewayKeys = new GatewayKeyServer();
-        await gatewayKeys.StartAsync();
-        using var idp = new PeerIdpFactory(Limits("Mapper", perIp: 100, perAccount: 2, window: "00:01:00",
-            ("Mainframe:Mapper:GatewayJwksUrls:0", gatewayKeys.JwksUrl)));
+        await using var gatewayKeys = await StartGatewayKeysAsync();
+        using var idp = MapperIdp(gatewayKeys, perIp: 100, perAccount: 2);
         using var first = idp.ClientFrom("203.0.113.40");
         using var second = idp.ClientFrom("203.0.113.41");
 
