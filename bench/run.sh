@@ -2,10 +2,11 @@
 # IdP's benchmark suite (issue 6): IdP, node-oidc-provider and an empty ASP.NET Core endpoint under load on this
 # machine, in one run. Prints the table and writes docs/benchmarks.md (from bench/benchmarks.template.md).
 #
-#   bench/run.sh               the full suite, about 14 minutes (IdP is warmed up until its JIT has settled)
-#   bench/run.sh --quick       a smoke run: short warm-ups and 3 s per scenario, about 6 minutes in all
+#   bench/run.sh               the full suite, about 20 minutes (IdP is warmed up until its JIT has settled, and
+#                              each measured run of (f) waits for its fresh gateway cookies to be signed)
+#   bench/run.sh --quick       a smoke run: short warm-ups and 3 s per scenario, about 7 minutes in all
 #   bench/run.sh --growth      also (a), (c) and (f) on a database of 1,000,000 users, 100,000 mappings and
-#                              1,000 clients (adds about 5 minutes)
+#                              1,000 clients (adds about 11 minutes)
 #   bench/run.sh --report      only redraw docs/benchmarks.md from the last run (bench/results/latest.json)
 #   bench/run.sh --profile     also profile IdP in (a), (c), (d), (e), (f) with dotnet-trace (installed into
 #                              bench/.tools from NuGet), after each measured run: bench/results/profile-*.txt

@@ -7,6 +7,7 @@ using IdP.Bench.Suite;
 //   IdP.Bench report --repo <root>                redraws docs/benchmarks.md from bench/results/latest.json
 //   IdP.Bench floors --seconds N                  the signing and password-check floors, as JSON (run pinned)
 //   IdP.Bench grow --db <idp.db> [--users N] [--mappings N] [--clients N] [--template-user U] [--template-client C]
+//   IdP.Bench cookies --key <pem> --count N --out <file>   gateway cookies for scenario (f), one a line (run on all cores)
 try
 {
     var verb = args.FirstOrDefault() ?? "run";
@@ -45,8 +46,15 @@ try
             return 0;
         }
 
+        case "cookies":
+            await IdP.Bench.Hosting.GatewayKeyServer.MintToFileAsync(
+                Option(args, "--key") ?? throw new BenchException("cookies needs --key <private key PEM>."),
+                Number(args, "--count", 1000),
+                Option(args, "--out") ?? throw new BenchException("cookies needs --out <file>."));
+            return 0;
+
         default:
-            throw new BenchException($"Unknown verb '{verb}': run, report, floors or grow.");
+            throw new BenchException($"Unknown verb '{verb}': run, report, floors, grow or cookies.");
     }
 }
 catch (BenchException exception)

@@ -4,41 +4,19 @@
 --   BENCH_REFRESH_TOKENS=tokens.txt BENCH_WRK_THREADS=T wrk -t T -c C ... -s refresh.lua URL -- PATH "Authorization: Basic …"
 -- tokens.txt holds one refresh token per line, at least C of them, dealt round-robin to the T threads.
 local report = dofile(os.getenv("BENCH_WRK_DIR") .. "/report.lua")
-
--- Main state: number the threads.
-local thread_count = 0
-
-function setup(thread)
-  thread_count = thread_count + 1
-  thread:set("thread_number", thread_count)
-end
+local shared = dofile(os.getenv("BENCH_WRK_DIR") .. "/shared.lua")
+shared.number_threads()
 
 -- Thread state.
-local queue = {}
+local queue
 local path
-local headers = {}
+local headers
 
 function init(args)
   path = args[1]
-  for name, value in pairs(wrk.headers) do
-    headers[name] = value
-  end
-  headers["Content-Type"] = "application/x-www-form-urlencoded"
-  for k = 2, #args do
-    local name, value = args[k]:match("^([^:]+):%s*(.*)$")
-    headers[name] = value
-  end
-
-  local threads = tonumber(os.getenv("BENCH_WRK_THREADS"))
-  local line_number = 0
-  for line in io.lines(os.getenv("BENCH_REFRESH_TOKENS")) do
-    if #line > 0 then
-      if line_number % threads == thread_number - 1 then
-        queue[#queue + 1] = line
-      end
-      line_number = line_number + 1
-    end
-  end
+  headers = shared.headers(args, 2)
+  headers["Content-Type"] = headers["Content-Type"] or "application/x-www-form-urlencoded"
+  queue = shared.thread_lines(os.getenv("BENCH_REFRESH_TOKENS"), thread_number)
 end
 
 -- wrk calls request() once on the first thread, before any connection, only to check that it parses: that call

@@ -3,20 +3,14 @@
 -- BODY_FILE is "-" for no body, else a file with one body per line; the requests cycle through them.
 -- Headers given with wrk's -H (e.g. "Connection: close") are kept. Every request is formatted once, in init.
 local report = dofile(os.getenv("BENCH_WRK_DIR") .. "/report.lua")
+local shared = dofile(os.getenv("BENCH_WRK_DIR") .. "/shared.lua")
 
 local requests = {}
 local next_index = 0
 
 function init(args)
   local method, path, body_file = args[1], args[2], args[3]
-  local headers = {}
-  for name, value in pairs(wrk.headers) do
-    headers[name] = value
-  end
-  for k = 4, #args do
-    local name, value = args[k]:match("^([^:]+):%s*(.*)$")
-    headers[name] = value
-  end
+  local headers = shared.headers(args, 4)
 
   if body_file == nil or body_file == "-" then
     requests[1] = wrk.format(method, path, headers, nil)

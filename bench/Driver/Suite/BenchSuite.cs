@@ -16,6 +16,10 @@ namespace IdP.Bench.Suite;
 public sealed class BenchSuite(BenchSettings settings)
 {
     public const int ServerCpu = 0;
+
+    /// <summary>Gateway cookies cycled by the mapper's unmeasured requests.</summary>
+    private const int WarmupCookies = 2000;
+
     private const string Password = "Bench-Passw0rd!";
     private const string Registry = "ldaps://bench.example";
     private const string PoolPrefix = "bench-u";
@@ -34,6 +38,9 @@ public sealed class BenchSuite(BenchSettings settings)
     private readonly List<(ScenarioResult First, Func<Task<ScenarioResult>> Again)> _secondPass = [];
     private readonly List<ServerWarmup> _warmups = [];
     private string _work = "";
+
+    /// <summary>The cookies of the last measured run of (f), deleted when the next run's are minted.</summary>
+    private string? _freshCookies;
     private Wrk _wrk = null!;
 
     public async Task<SuiteResult> RunAsync()
@@ -111,7 +118,9 @@ public sealed class BenchSuite(BenchSettings settings)
         MachineInfo machine, Floors floors, GatewayKeyServer gateway, BenchData data, int port, string smallDirectory, string? growthDirectory)
     {
         var rows = new List<ScenarioResult>();
-        var cookie = gateway.MintCookie();
+        // Cookies for the unmeasured mapper requests (server warm-ups, the probe, the empty endpoint), cycled; each
+        // measured run of (f) gets cookies of its own, each sent once (FreshCookiesJobAsync).
+        var warmupCookies = await gateway.MintCookiesAsync(WarmupCookies, Path.Combine(_work, "mapper-cookies-warmup.txt"));
 
         // IdP on the small database.
         var (idp, readyMs) = await StartIdpAsync(port, smallDirectory, gateway.JwksUrl, "idp-small");
@@ -121,7 +130,7 @@ public sealed class BenchSuite(BenchSettings settings)
         Say(string.Create(CultureInfo.InvariantCulture,
             $"IdP ready in {string.Join(", ", readyMs.Select(r => r.ToString("F0", CultureInfo.InvariantCulture)))} ms; idle RSS {idleRss:F0} MiB"));
         var pool = new UserPool([.. Enumerable.Range(1, settings.PoolUsers).Select(i => BenchDatabase.UserName(PoolPrefix, i))]);
-        rows.AddRange(await RunIdpScenariosAsync(idp, data, pool, cookie, "small", all: true));
+        rows.AddRange(await RunIdpScenariosAsync(idp, data, pool, gateway, warmupCookies, "small", all: true));
         await Task.Delay(TimeSpan.FromSeconds(3));
         var idleAfter = idp.RssMb();
 
@@ -134,14 +143,14 @@ public sealed class BenchSuite(BenchSettings settings)
         // The framework's ceiling: the same request as the mapper's, to an endpoint that does nothing.
         if (settings.Runs("f") || settings.Runs("h"))
         {
-            rows.Add(await RunEmptyEndpointAsync(data, cookie));
+            rows.Add(await RunEmptyEndpointAsync(data, warmupCookies));
         }
 
         GrowthDatabase? growth = null;
         PinnedProcess? growthIdp = null;
         if (growthDirectory is not null)
         {
-            (growth, var growthRows, growthIdp) = await RunGrowthAsync(growthDirectory, gateway, data, cookie);
+            (growth, var growthRows, growthIdp) = await RunGrowthAsync(growthDirectory, gateway, data, warmupCookies);
             rows.AddRange(growthRows);
         }
 
@@ -296,11 +305,12 @@ public sealed class BenchSuite(BenchSettings settings)
             ["Mainframe__Mapper__GatewayJwksUrls__0"] = gatewayJwksUrl,
         };
 
-        // One client IP and a few accounts make all the load: limits far above what one core can serve.
-        foreach (var group in (string[])["Login", "SecondFactor", "Token", "DeviceVerification", "Mapper"])
+        // One client IP and a few accounts make all the load: limits far above what one core can serve. The mapper
+        // keeps its shipped limits, as the gateway must: a gateway whose cookie verified is not limited per IP.
+        foreach (var group in (string[])["Login", "SecondFactor", "Token", "DeviceVerification"])
         {
             environment[$"RateLimits__{group}__PermitLimitPerIp"] = "1000000000";
-            environment[$"RateLimits__{group}__PermitLimitPerAccount"] = group == "Mapper" ? "0" : "1000000000";
+            environment[$"RateLimits__{group}__PermitLimitPerAccount"] = "1000000000";
         }
 
         foreach (var (key, value) in settings.ServerOverrides)
@@ -350,7 +360,7 @@ public sealed class BenchSuite(BenchSettings settings)
     }
 
     private async Task<List<ScenarioResult>> RunIdpScenariosAsync(
-        PinnedProcess idp, BenchData data, UserPool pool, string cookie, string database, bool all)
+        PinnedProcess idp, BenchData data, UserPool pool, GatewayKeyServer gateway, string warmupCookies, string database, bool all)
     {
         var rows = new List<ScenarioResult>();
         var serviceAuthorization = "Authorization: Basic " + Basic(ServiceClientId, data.ServiceSecret);
@@ -368,7 +378,7 @@ public sealed class BenchSuite(BenchSettings settings)
         var introspection = new WrkJob(new Uri(idp.BaseAddress, "connect/introspect"), "request.lua",
             ["POST", "/connect/introspect", await BodyFileAsync("introspect.txt", [$"token={accessToken}&token_type_hint=access_token"]),
                 "Content-Type: application/x-www-form-urlencoded", serviceAuthorization]);
-        var mapper = await MapperJobAsync(idp.BaseAddress, "zss/api/v1/certificate/dn", data.MappedIds, cookie);
+        var mapper = await MapperJobAsync(idp.BaseAddress, "zss/api/v1/certificate/dn", data.MappedIds, warmupCookies);
         var jwks = GetJob(idp.BaseAddress, ".well-known/jwks");
         var discovery = GetJob(idp.BaseAddress, ".well-known/openid-configuration");
         var live = GetJob(idp.BaseAddress, "health/live");
@@ -389,9 +399,9 @@ public sealed class BenchSuite(BenchSettings settings)
         {
             rows.Add(await RunWrkScenarioAsync(idp, mapper, idpTraits with
             {
-                Id = "f", Scenario = $"ZSS mapper, gateway cookie JWT, {data.MappedIds.Count} mapped ids in turn",
-                ClientAuthentication = "gateway cookie JWT (RS256)", TokensStored = "—",
-            }));
+                Id = "f", Scenario = $"ZSS mapper, a fresh gateway cookie JWT per request, {data.MappedIds.Count} mapped ids in turn",
+                ClientAuthentication = "gateway cookie JWT (RS256, no kid, one per request)", TokensStored = "—",
+            }, measured: warm => FreshCookiesJobAsync(mapper, gateway, warm)));
         }
 
         if (settings.Runs("c"))
@@ -496,7 +506,7 @@ public sealed class BenchSuite(BenchSettings settings)
         return rows;
     }
 
-    private async Task<ScenarioResult> RunEmptyEndpointAsync(BenchData data, string cookie)
+    private async Task<ScenarioResult> RunEmptyEndpointAsync(BenchData data, string warmupCookies)
     {
         var address = LoopbackUri(PinnedProcess.FreePort());
         var environment = new Dictionary<string, string>
@@ -509,7 +519,7 @@ public sealed class BenchSuite(BenchSettings settings)
             Path.Combine(_work, "empty.log"));
         _keptAlive.Add(empty);
         await empty.WaitUntilReadyAsync("health/ready", TimeSpan.FromSeconds(60));
-        var job = await MapperJobAsync(address, "", data.MappedIds, cookie);
+        var job = await MapperJobAsync(address, "", data.MappedIds, warmupCookies);
         await WarmUpServerAsync(empty, [job]);
         return await RunWrkScenarioAsync(empty, job, new ScenarioResult
         {
@@ -517,7 +527,8 @@ public sealed class BenchSuite(BenchSettings settings)
         });
     }
 
-    private async Task<(GrowthDatabase, List<ScenarioResult>, PinnedProcess Server)> RunGrowthAsync(string directory, GatewayKeyServer gateway, BenchData data, string cookie)
+    private async Task<(GrowthDatabase, List<ScenarioResult>, PinnedProcess Server)> RunGrowthAsync(
+        string directory, GatewayKeyServer gateway, BenchData data, string warmupCookies)
     {
         var path = Path.Combine(directory, "idp.db");
         var clock = Stopwatch.StartNew();
@@ -531,7 +542,7 @@ public sealed class BenchSuite(BenchSettings settings)
         var idle = idp.RssMb();
         Say(string.Create(CultureInfo.InvariantCulture, $"IdP on the growth database ready in {readyMs.Last():F0} ms; idle RSS {idle:F0} MiB"));
         var pool = new UserPool([.. Enumerable.Range(1, settings.PoolUsers).Select(i => BenchDatabase.UserName(PoolPrefix, i))]);
-        var rows = await RunIdpScenariosAsync(idp, data, pool, cookie, "growth", all: false);
+        var rows = await RunIdpScenariosAsync(idp, data, pool, gateway, warmupCookies, "growth", all: false);
         return (new GrowthDatabase(counts.Users, counts.Mappings, counts.Clients, seedSeconds, new FileInfo(path).Length / 1048576.0, readyMs, idle), rows, idp);
     }
 
@@ -598,9 +609,13 @@ public sealed class BenchSuite(BenchSettings settings)
         }
     }
 
-    /// <summary>Warm-up, then the measured run, with the server's peak memory taken over the measured run only.</summary>
+    /// <summary>
+    /// Warm-up, then the measured run, with the server's peak memory taken over the measured run only.
+    /// <paramref name="measured"/>, given the warm-up's result, prepares the job of the measured run when it differs.
+    /// </summary>
     private async Task<ScenarioResult> RunWrkScenarioAsync(
-        PinnedProcess server, WrkJob job, ScenarioResult traits, WrkJob? warmup = null, bool probe = true, bool secondPass = false)
+        PinnedProcess server, WrkJob job, ScenarioResult traits, WrkJob? warmup = null, bool probe = true, bool secondPass = false,
+        Func<WrkResult?, Task<WrkJob>>? measured = null)
     {
         var label = $"{traits.Server}-{traits.Database}-{traits.Id}".Replace(' ', '_').Replace(',', '_');
         if (probe)
@@ -608,15 +623,17 @@ public sealed class BenchSuite(BenchSettings settings)
             await ProbeAsync(job, traits);
         }
 
+        WrkResult? warm = null;
         if (settings.WarmupSeconds > 0)
         {
-            await _wrk.RunAsync(warmup ?? job, settings.WarmupSeconds, label + "-warmup");
+            warm = await _wrk.RunAsync(warmup ?? job, settings.WarmupSeconds, label + "-warmup");
         }
 
+        var measuredJob = measured is null ? job : await measured(warm);
         server.ResetPeak();
         await using var sampler = new MemorySampler(server);
         var jit = JitWatch.Start(server);
-        var result = await _wrk.RunAsync(job, settings.DurationSeconds, secondPass ? label + "-2" : label);
+        var result = await _wrk.RunAsync(measuredJob, settings.DurationSeconds, secondPass ? label + "-2" : label);
         var jitPercent = jit.Percent();
         var cpuPercent = jit.CpuPercent();
         var peak = Math.Max(await sampler.StopAsync(), server.PeakRssMb());
@@ -636,7 +653,7 @@ public sealed class BenchSuite(BenchSettings settings)
         Report(row);
         if (!secondPass && IsPaired(traits))
         {
-            _secondPass.Add((row, () => RunWrkScenarioAsync(server, job, traits, warmup, probe: false, secondPass: true)));
+            _secondPass.Add((row, () => RunWrkScenarioAsync(server, job, traits, warmup, probe: false, secondPass: true, measured)));
         }
 
         return row;
@@ -828,7 +845,7 @@ public sealed class BenchSuite(BenchSettings settings)
     /// <summary>One request before the load, so a misconfigured scenario fails loudly rather than measuring errors.</summary>
     private static async Task ProbeAsync(WrkJob job, ScenarioResult traits)
     {
-        var method = job.Script == "request.lua" ? job.ScriptArguments[0] : "GET";
+        var method = job.Script is "request.lua" or "mapper.lua" ? job.ScriptArguments[0] : "GET";
         var bodyFile = job.ScriptArguments.ElementAtOrDefault(2);
         using var http = new HttpClient();
         using var request = new HttpRequestMessage(new HttpMethod(method), job.Url);
@@ -837,6 +854,11 @@ public sealed class BenchSuite(BenchSettings settings)
         {
             request.Content = new StringContent(File.ReadLines(bodyFile).First());
             request.Content.Headers.Remove("Content-Type");
+        }
+
+        if (job.Environment?.GetValueOrDefault("BENCH_MAPPER_COOKIES") is { } cookies)
+        {
+            request.Headers.TryAddWithoutValidation("Cookie", "apimlAuthenticationToken=" + File.ReadLines(cookies).First());
         }
 
         foreach (var header in headers)
@@ -891,12 +913,33 @@ public sealed class BenchSuite(BenchSettings settings)
 
     private static WrkJob GetJob(Uri server, string path) => new(new Uri(server, path), "request.lua", ["GET", "/" + path, "-"]);
 
-    private async Task<WrkJob> MapperJobAsync(Uri server, string path, IReadOnlyList<string> mappedIds, string cookie)
-        => new(new Uri(server, path), "request.lua",
+    /// <summary>The mapper's request as API ML sends it, a gateway cookie each, here cycling through <paramref name="cookies"/>.</summary>
+    private async Task<WrkJob> MapperJobAsync(Uri server, string path, IReadOnlyList<string> mappedIds, string cookies)
+        => new(new Uri(server, path), "mapper.lua",
         [
             "POST", "/" + path, await BodyFileAsync("mapper.txt", mappedIds.Select(id => $$"""{"dn":"{{id}}","registry":"{{Registry}}"}""")),
-            "Content-Type: application/json", $"Cookie: apimlAuthenticationToken={cookie}",
-        ]);
+            "Content-Type: application/json",
+        ], new Dictionary<string, string> { ["BENCH_MAPPER_COOKIES"] = cookies, ["BENCH_MAPPER_COOKIES_CYCLE"] = "1" });
+
+    /// <summary>
+    /// The measured run of (f): cookies never sent before, one per request, as API ML mints one per call. Twice as many
+    /// as the warm-up's rate says the run will take (a short warm-up runs slower than the run); a run that still runs
+    /// out shows errors, "cookie pool exhausted".
+    /// </summary>
+    private async Task<WrkJob> FreshCookiesJobAsync(WrkJob mapper, GatewayKeyServer gateway, WrkResult? warm)
+    {
+        var rate = warm?.PerSecond ?? (await _wrk.RunAsync(mapper, 2, "mapper-rate")).PerSecond;
+        var count = (int)Math.Ceiling(rate * settings.DurationSeconds * 2) + 1000;
+        var clock = Stopwatch.StartNew();
+        if (_freshCookies is { } previous)
+        {
+            File.Delete(previous);
+        }
+
+        _freshCookies = await gateway.MintCookiesAsync(count, Path.Combine(_work, "mapper-cookies-fresh.txt"));
+        Say(string.Create(CultureInfo.InvariantCulture, $"  (f) minted {count:N0} fresh gateway cookies in {clock.Elapsed.TotalSeconds:F0} s"));
+        return mapper with { Environment = new Dictionary<string, string> { ["BENCH_MAPPER_COOKIES"] = _freshCookies } };
+    }
 
     private async Task<string> BodyFileAsync(string name, IEnumerable<string> lines)
     {

@@ -1,3 +1,5 @@
+using IdP.Server.Data;
+using IdP.Server.Mainframe;
 using IdP.Server.Mfa;
 using Microsoft.IdentityModel.Tokens;
 using OpenIddict.Abstractions;
@@ -47,7 +49,7 @@ public sealed record ClientSummary(
 /// </summary>
 public sealed class ClientAdministration(
     IOpenIddictApplicationManager applications, IOpenIddictScopeManager scopeManager, Microsoft.Extensions.Options.IOptions<MfaOptions> mfa,
-    AuditLog audit)
+    AuditLog audit, IdpDbContext db, MappingAdministration mappings)
 {
     /// <summary>Scopes every deployment has; API scopes come from <c>scopes add</c>.</summary>
     public static readonly IReadOnlySet<string> BuiltInScopes = new HashSet<string>(StringComparer.Ordinal)
@@ -108,10 +110,25 @@ public sealed class ClientAdministration(
         return secret;
     }
 
-    public async Task DeleteAsync(string clientId, CancellationToken cancellationToken = default)
+    /// <summary>Deletes the client and its identity mappings together. Returns how many mappings went with it.</summary>
+    public async Task<int> DeleteAsync(string clientId, CancellationToken cancellationToken = default)
     {
-        await applications.DeleteAsync(await FindAsync(clientId, cancellationToken), cancellationToken);
-        await audit.WriteAsync(AuditTypes.ClientDelete, AuditLog.Success, null, clientId: clientId, cancellationToken: cancellationToken);
+        var application = await FindAsync(clientId, cancellationToken);
+
+        // One transaction: a client created later under the same id must start unmapped, never inherit the mainframe
+        // user ID of the one deleted. OpenIddict's store runs its own deletes inside it (it opens no second one).
+        IReadOnlyList<IdentityMapping> removed;
+        await using (var transaction = await db.Database.BeginTransactionAsync(cancellationToken))
+        {
+            removed = await mappings.RemoveClientMappingsAsync(clientId, cancellationToken);
+            await applications.DeleteAsync(application, cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+        }
+
+        await mappings.AuditRemovedAsync(removed, cancellationToken);
+        await audit.WriteAsync(AuditTypes.ClientDelete, AuditLog.Success, null, clientId: clientId, cancellationToken: cancellationToken,
+            reason: removed.Count == 0 ? null : $"{removed.Count} identity mapping(s) removed with it");
+        return removed.Count;
     }
 
     public async Task<ClientSummary> GetAsync(string clientId, CancellationToken cancellationToken = default)

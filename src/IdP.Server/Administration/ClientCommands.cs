@@ -88,14 +88,14 @@ internal static class ClientCommands
     private static Command Delete(CommandContext context)
     {
         var clientId = ClientIdArgument();
-        var command = new Command("delete", "Delete a client; its tokens stop being accepted.") { clientId };
+        var command = new Command("delete", "Delete a client and its identity mappings; its tokens stop being accepted.") { clientId };
         command.SetAction((result, cancellationToken) => context.RunAsync(result, async (services, output) =>
         {
             var id = result.GetRequiredValue(clientId);
-            await services.GetRequiredService<ClientAdministration>().DeleteAsync(id, cancellationToken);
-            output.Write(new { deleted = true, clientId = id }, () =>
+            var mappingsRemoved = await services.GetRequiredService<ClientAdministration>().DeleteAsync(id, cancellationToken);
+            output.Write(new { deleted = true, clientId = id, mappingsRemoved }, () =>
             {
-                output.Line($"Deleted client '{id}'.");
+                output.Line(mappingsRemoved == 0 ? $"Deleted client '{id}'." : $"Deleted client '{id}' and its {mappingsRemoved} identity mapping(s).");
                 output.Line(RunningServersNotice(services, "refuse it"));
             });
         }, cancellationToken));

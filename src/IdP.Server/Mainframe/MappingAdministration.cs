@@ -69,7 +69,7 @@ public sealed class MappingAdministration(
         var distributedId = await ResolveExistingAsync(kind, subject, cancellationToken);
         var mapping = await db.IdentityMappings.SingleOrDefaultAsync(
                           m => m.DistributedId == distributedId && m.Registry == registry.Trim(), cancellationToken)
-                      ?? throw new AdministrationException($"'{subject}' has no mapping in registry '{registry.Trim()}'.");
+                      ?? throw new AdministrationException($"'{MainframeNames.Visible(subject)}' has no mapping in registry '{MainframeNames.Visible(registry.Trim())}'.");
 
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         db.IdentityMappings.Remove(mapping);
@@ -79,6 +79,27 @@ public sealed class MappingAdministration(
         await AuditAsync(AuditTypes.MappingRemove, [mapping], cancellationToken);
         return MappingSummary.Of(mapping);
     }
+
+    /// <summary>
+    /// Removes every mapping of a client that is being deleted, inside the caller's transaction (the one that deletes
+    /// the client) and with a bump of the change stamp. <see cref="AuditRemovedAsync"/> records them once it committed.
+    /// </summary>
+    public async Task<IReadOnlyList<IdentityMapping>> RemoveClientMappingsAsync(string clientId, CancellationToken cancellationToken = default)
+    {
+        var mappings = await db.IdentityMappings
+            .Where(m => m.DistributedId == clientId && m.Kind == IdentityMapping.ClientKind).ToListAsync(cancellationToken);
+        if (mappings.Count > 0)
+        {
+            db.IdentityMappings.RemoveRange(mappings);
+            await db.SaveChangesAsync(cancellationToken);
+            await MappingChanges.BumpAsync(db, cancellationToken);
+        }
+
+        return mappings;
+    }
+
+    public Task AuditRemovedAsync(IReadOnlyList<IdentityMapping> mappings, CancellationToken cancellationToken = default)
+        => mappings.Count == 0 ? Task.CompletedTask : AuditAsync(AuditTypes.MappingRemove, mappings, cancellationToken);
 
     public async Task<IReadOnlyList<MappingSummary>> ListAsync(string? registry = null, CancellationToken cancellationToken = default)
         => [.. (await LoadAsync(registry, cancellationToken)).Select(MappingSummary.Of)];
@@ -163,8 +184,8 @@ public sealed class MappingAdministration(
             if (identities.TryGetValue((mapping.DistributedId, mapping.Registry), out var earlier))
             {
                 errors.Add(new(line, earlier == 0
-                    ? $"'{request.Subject.Trim()}' is already mapped in registry '{mapping.Registry}'; remove that mapping first."
-                    : $"'{request.Subject.Trim()}' is mapped in registry '{mapping.Registry}' twice (also on line {earlier})."));
+                    ? $"'{MainframeNames.Visible(request.Subject.Trim())}' is already mapped in registry '{mapping.Registry}'; remove that mapping first."
+                    : $"'{MainframeNames.Visible(request.Subject.Trim())}' is mapped in registry '{mapping.Registry}' twice (also on line {earlier})."));
                 continue;
             }
 
@@ -203,16 +224,18 @@ public sealed class MappingAdministration(
         var userId = MainframeNames.NormalizeUserId(request.UserId);
 
         string? problem =
-            kind is not (IdentityMapping.UserKind or IdentityMapping.ClientKind) ? $"The kind '{request.Kind}' must be 'user' or 'client'."
+            kind is not (IdentityMapping.UserKind or IdentityMapping.ClientKind) ? $"The kind '{Shorten(request.Kind)}' must be 'user' or 'client'."
             : subject.Length == 0 ? $"The {kind} is blank."
             : Encoding.UTF8.GetByteCount(subject) > MainframeNames.MaxDistributedIdBytes
                 ? $"'{Shorten(subject)}' is longer than {MainframeNames.MaxDistributedIdBytes} UTF-8 bytes, the most a distributed identity can be."
-            : userId is null ? $"'{request.UserId}' is not a valid mainframe user ID (1-8 of A-Z 0-9 # $ @, not starting with a digit)."
+            : userId is null ? $"'{Shorten(request.UserId)}' is not a valid mainframe user ID (1-8 of A-Z 0-9 # $ @, not starting with a digit)."
             : registry.Length == 0 ? "The registry is blank; it must be 1-255 UTF-8 bytes."
             : !MainframeNames.IsValidRegistry(registry)
-                ? $"The registry '{Shorten(registry)}' is not valid (1-{MainframeNames.MaxRegistryBytes} UTF-8 bytes, no control characters)."
+                ? $"The registry '{Shorten(registry)}' is not valid (1-{MainframeNames.MaxRegistryBytes} UTF-8 bytes, only printing characters)."
+            : !MainframeNames.IsPrintableAscii(registry)
+                ? $"The registry '{Shorten(registry)}' has characters other than printable ASCII; API ML sends the registry to the mapper as ISO-8859-1, so it could never be looked up."
             : label is not null && !MainframeNames.IsValidLabel(label)
-                ? $"The label '{Shorten(label)}' is not valid (1-{MainframeNames.MaxLabelBytes} UTF-8 bytes, no control characters), as RACF and Top Secret require."
+                ? $"The label '{Shorten(label)}' is not valid (1-{MainframeNames.MaxLabelBytes} UTF-8 bytes, only printing characters), as RACF and Top Secret require."
             : null;
         if (problem is not null)
         {
@@ -224,12 +247,17 @@ public sealed class MappingAdministration(
             : await applications.FindByClientIdAsync(subject, cancellationToken) is not null ? (subject, subject) : (null, null);
         if (distributedId is null)
         {
-            return (null, null, kind == IdentityMapping.UserKind ? $"No user named '{subject}'." : $"No client named '{subject}'.");
+            return (null, null, kind == IdentityMapping.UserKind ? $"No user named '{MainframeNames.Visible(subject)}'." : $"No client named '{MainframeNames.Visible(subject)}'.");
         }
 
         if (!MainframeNames.IsValidDistributedId(distributedId))
         {
-            return (null, null, $"The distributed identity of '{subject}' is not valid (1-{MainframeNames.MaxDistributedIdBytes} UTF-8 bytes, no control characters).");
+            return (null, null, $"The distributed identity of '{Shorten(subject)}' is not valid (1-{MainframeNames.MaxDistributedIdBytes} UTF-8 bytes, only printing characters).");
+        }
+
+        if (!MainframeNames.IsPrintableAscii(distributedId))
+        {
+            return (null, null, $"The distributed identity of '{Shorten(subject)}' has characters other than printable ASCII; API ML sends it to the mapper as ISO-8859-1, so it could never be looked up.");
         }
 
         var mapping = new IdentityMapping
@@ -263,17 +291,17 @@ public sealed class MappingAdministration(
 
         return await db.IdentityMappings.AnyAsync(m => m.DistributedId == subject && m.Kind == kind, cancellationToken)
             ? subject
-            : throw new AdministrationException(kind == IdentityMapping.UserKind ? $"No user named '{subject}'." : $"No client named '{subject}'.");
+            : throw new AdministrationException(kind == IdentityMapping.UserKind ? $"No user named '{MainframeNames.Visible(subject)}'." : $"No client named '{MainframeNames.Visible(subject)}'.");
     }
 
     /// <summary>By user name, then e-mail address (as the login page does), then id (the <c>sub</c> itself).</summary>
     private async Task<IdpUser?> FindUserAsync(string subject)
         => await users.FindByNameAsync(subject) ?? await users.FindByEmailAsync(subject) ?? await users.FindByIdAsync(subject);
 
-    /// <summary>Keeps a refusal to one readable line: control characters shown as '?', long values cut short.</summary>
+    /// <summary>Keeps a refusal to one readable line: non-printing characters shown as '?', long values cut short.</summary>
     private static string Shorten(string value)
     {
-        var visible = string.Concat(value.Select(c => char.IsControl(c) ? '?' : c));
+        var visible = MainframeNames.Visible(value);
         return visible.Length <= 40 ? visible : visible[..37] + "...";
     }
 }

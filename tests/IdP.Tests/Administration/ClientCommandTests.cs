@@ -75,6 +75,29 @@ public sealed class ClientCommandTests(AdminCli cli) : IClassFixture<AdminCli>
     }
 
     [Fact]
+    public async Task clients_delete_removes_the_clients_mappings_with_it_and_a_client_created_again_starts_unmapped()
+    {
+        // Arrange: a mapped client, and another client's mapping that must stay.
+        (await cli.RunAsync("clients", "add", "ledger-sync", "--grant", "client_credentials")).EnsureSuccess();
+        (await cli.RunAsync("clients", "add", "ledger-audit", "--grant", "client_credentials")).EnsureSuccess();
+        (await cli.RunAsync("mappings", "add", "ledger-sync", "--client", "--registry", "ldaps://a.example", "--userid", "LEDGER1")).EnsureSuccess();
+        (await cli.RunAsync("mappings", "add", "ledger-sync", "--client", "--registry", "ldaps://b.example", "--userid", "LEDGER2")).EnsureSuccess();
+        (await cli.RunAsync("mappings", "add", "ledger-audit", "--client", "--registry", "ldaps://a.example", "--userid", "LEDGER3")).EnsureSuccess();
+
+        // Act
+        var deleted = (await cli.RunAsync("clients", "delete", "ledger-sync", "--json")).EnsureSuccess().Json;
+        (await cli.RunAsync("clients", "add", "ledger-sync", "--grant", "client_credentials")).EnsureSuccess();
+
+        // Assert: both of its mappings went with it, each audited; the namesake starts with none.
+        Assert.Equal(2, deleted.GetProperty("mappingsRemoved").GetInt32());
+        Assert.Empty((await cli.RunAsync("mappings", "show", "ledger-sync", "--client", "--json")).EnsureSuccess().Json.EnumerateArray());
+        Assert.Single((await cli.RunAsync("mappings", "show", "ledger-audit", "--client", "--json")).EnsureSuccess().Json.EnumerateArray());
+        var removals = (await cli.RunAsync("audit", "list", "--type", "mapping.remove", "--json")).EnsureSuccess().Json.EnumerateArray()
+            .Where(e => e.GetProperty("clientId").GetString() == "ledger-sync").ToList();
+        Assert.Equal(2, removals.Count);
+    }
+
+    [Fact]
     public async Task clients_add_public_with_pkce_turned_off_exits_2_and_registers_nothing()
     {
         var result = await cli.RunAsync("clients", "add", "spa", "--public", "--redirect-uri", "https://spa.example/cb", "--require-pkce", "false");

@@ -2,6 +2,7 @@ using System.Net;
 using System.Text.Json;
 using IdP.Server.Data;
 using IdP.Tests.Infrastructure;
+using IdP.Tests.Mainframe.GatewayContract;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -164,29 +165,78 @@ public sealed class RateLimitTests
         Assert.NotEqual(HttpStatusCode.TooManyRequests, (await TokenAsync("another-client")).StatusCode);
     }
 
-    [Fact]
-    public async Task the_mapper_limits_each_caller_ip_before_authenticating_it_and_answers_an_oauth_error()
+    private static async Task<GatewayKeyServer> StartGatewayKeysAsync()
     {
-        using var idp = new PeerIdpFactory(Limits("Mapper", perIp: 2, perAccount: 0, window: "00:01:00"));
+        var keys = new GatewayKeyServer();
+        await keys.StartAsync();
+        return keys;
+    }
+
+    /// <summary>An IdP that trusts the test gateway's keys, with these mapper limits per minute.</summary>
+    private static PeerIdpFactory MapperIdp(GatewayKeyServer gatewayKeys, int perIp, int perAccount)
+        => new(Limits("Mapper", perIp, perAccount, window: "00:01:00", ("Mainframe:Mapper:GatewayJwksUrls:0", gatewayKeys.JwksUrl)));
+
+    private static Task<HttpResponseMessage> LookUpAsync(HttpClient client, string path = "/zss/api/v1/certificate/dn", string? gatewayCookie = null)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, path)
+        {
+            Content = new StringContent("""{"dn":"alice","registry":"ldap://idp"}""", System.Text.Encoding.UTF8, "application/json"),
+        };
+        if (gatewayCookie is not null)
+        {
+            request.Headers.Add("Cookie", "apimlAuthenticationToken=" + gatewayCookie);
+        }
+
+        return client.SendAsync(request);
+    }
+
+    [Fact]
+    public async Task the_mapper_limits_each_ip_without_a_verified_gateway_cookie_with_a_503_the_gateway_logs_as_an_error()
+    {
+        await using var gatewayKeys = await StartGatewayKeysAsync();
+        using var idp = MapperIdp(gatewayKeys, perIp: 2, perAccount: 0);
         using var gateway = idp.ClientFrom("203.0.113.30");
         using var other = idp.ClientFrom("203.0.113.31");
 
-        Task<HttpResponseMessage> LookUpAsync(HttpClient client, string path = "/zss/api/v1/certificate/dn")
-            => client.PostAsync(path, new StringContent("""{"dn":"alice","registry":"ldap://idp"}""", System.Text.Encoding.UTF8, "application/json"));
-
-        // No credentials: refused, but counted, since the limit runs before the caller is authenticated.
+        // No credentials, or a cookie that does not verify: refused, and counted against the address.
         Assert.Equal(HttpStatusCode.Unauthorized, (await LookUpAsync(gateway)).StatusCode);
-        Assert.Equal(HttpStatusCode.Unauthorized, (await LookUpAsync(gateway, "/ZSS/api/v1/certificate/DN")).StatusCode); // the same path, however it is cased
+        Assert.Equal(HttpStatusCode.Unauthorized, (await LookUpAsync(gateway, "/ZSS/api/v1/certificate/DN", gatewayCookie: "forged")).StatusCode); // the same path, however it is cased
 
         var limited = await LookUpAsync(gateway);
-        Assert.Equal(HttpStatusCode.TooManyRequests, limited.StatusCode);
-        Assert.True(limited.Headers.RetryAfter?.Delta > TimeSpan.Zero, "A 429 must say when to retry.");
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, limited.StatusCode);
+        Assert.True(limited.Headers.RetryAfter?.Delta > TimeSpan.Zero, "A 503 must say when to retry.");
         var body = JsonDocument.Parse(await limited.Content.ReadAsStringAsync()).RootElement;
         Assert.Equal("temporarily_unavailable", body.GetProperty("error").GetString());
 
         // A trailing slash is no way round the limit (and the mapper answers only its exact path).
-        Assert.Equal(HttpStatusCode.TooManyRequests, (await LookUpAsync(gateway, "/zss/api/v1/certificate/dn/")).StatusCode);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, (await LookUpAsync(gateway, "/zss/api/v1/certificate/dn/")).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await LookUpAsync(other, "/zss/api/v1/certificate/dn/")).StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, (await LookUpAsync(other)).StatusCode);
+
+        // The gateway itself, its cookie verified, is not limited per address: served from that same address.
+        for (var call = 0; call < 5; call++)
+        {
+            var served = await LookUpAsync(gateway, gatewayCookie: gatewayKeys.MintCookie(idp.Clock.GetUtcNow()));
+            Assert.Equal(HttpStatusCode.Unauthorized, served.StatusCode);
+            Assert.Equal(48, JsonDocument.Parse(await served.Content.ReadAsStringAsync()).RootElement.GetProperty("racfReasonCode").GetInt32()); // no mapping for alice
+        }
+    }
+
+    [Fact]
+    public async Task a_verified_gateway_counts_against_its_account_when_an_account_limit_is_set()
+    {
+        await using var gatewayKeys = await StartGatewayKeysAsync();
+        using var idp = MapperIdp(gatewayKeys, perIp: 100, perAccount: 2);
+        using var first = idp.ClientFrom("203.0.113.40");
+        using var second = idp.ClientFrom("203.0.113.41");
+
+        Assert.Equal(HttpStatusCode.Unauthorized, (await LookUpAsync(first, gatewayCookie: gatewayKeys.MintCookie(idp.Clock.GetUtcNow()))).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await LookUpAsync(second, gatewayCookie: gatewayKeys.MintCookie(idp.Clock.GetUtcNow(), subject: "zwesvusr"))).StatusCode);
+
+        // Two gateway instances share identityMapperUser, and so one budget.
+        var limited = await LookUpAsync(first, gatewayCookie: gatewayKeys.MintCookie(idp.Clock.GetUtcNow()));
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, limited.StatusCode);
+        Assert.True(limited.Headers.RetryAfter?.Delta > TimeSpan.Zero, "A 503 must say when to retry.");
+        Assert.Equal(HttpStatusCode.Unauthorized, (await LookUpAsync(first)).StatusCode); // others count per address
     }
 }

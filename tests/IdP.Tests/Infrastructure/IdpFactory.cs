@@ -36,13 +36,16 @@ public class IdpFactory : WebApplicationFactory<Program>
     public static string NewDataDirectory() => Path.Combine(Path.GetTempPath(), "idp-tests", Guid.NewGuid().ToString("N"));
 
     /// <summary>An IdP on a given data folder (to restart on the same database) with extra settings.</summary>
-    public static IdpFactory On(string dataDirectory, IDictionary<string, string?>? settings = null, bool keepData = false)
-        => new(dataDirectory, settings ?? new Dictionary<string, string?>()) { KeepData = keepData };
+    public static IdpFactory On(string dataDirectory, IDictionary<string, string?>? settings = null, bool keepData = false, bool defaultRateLimits = false)
+        => new(dataDirectory, settings ?? new Dictionary<string, string?>()) { KeepData = keepData, DefaultRateLimits = defaultRateLimits };
 
     public string DataDirectory { get; }
 
     /// <summary>Keep the data folder when disposed (another factory will reopen it).</summary>
     public bool KeepData { get; init; }
+
+    /// <summary>Keep the rate limits IdP ships with, for tests of a caller that must live with them (the gateway).</summary>
+    public bool DefaultRateLimits { get; init; }
 
     public TestClock Clock { get; } = new();
 
@@ -63,7 +66,7 @@ public class IdpFactory : WebApplicationFactory<Program>
 
         // Every test signs in from the same (test-server) address many times a minute: limits stay on, so the
         // limiter's form and cookie reading runs in every test, but out of reach. Rate-limit tests set their own.
-        foreach (var group in new[] { "Login", "SecondFactor", "Token", "DeviceVerification", "Mapper" })
+        foreach (var group in DefaultRateLimits ? [] : new[] { "Login", "SecondFactor", "Token", "DeviceVerification", "Mapper" })
         {
             builder.UseSetting($"RateLimits:{group}:PermitLimitPerIp", "1000000");
             builder.UseSetting($"RateLimits:{group}:PermitLimitPerAccount", "1000000");

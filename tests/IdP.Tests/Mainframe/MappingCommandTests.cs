@@ -71,13 +71,42 @@ public sealed class MappingCommandTests(AdminCli cli) : IClassFixture<AdminCli>
         await AddUserAsync("erin");
         var rowsBefore = await MappingStore.RowsAsync(cli);
 
-        // 128 two-byte characters: 128 characters, but 256 UTF-8 bytes.
-        var oversized = (await cli.RunAsync("mappings", "add", "erin", "--registry", new string('é', 128), "--userid", "ERIN")).AssertRefused();
+        var oversized = (await cli.RunAsync("mappings", "add", "erin", "--registry", new string('r', 256), "--userid", "ERIN")).AssertRefused();
         var blank = (await cli.RunAsync("mappings", "add", "erin", "--registry", "  ", "--userid", "ERIN")).AssertRefused();
 
         Assert.Contains("is not valid (1-255 UTF-8 bytes", oversized, StringComparison.Ordinal);
         Assert.Contains("The registry is blank", blank, StringComparison.Ordinal);
         Assert.Equal(rowsBefore, await MappingStore.RowsAsync(cli));
+    }
+
+    [Theory]
+    [InlineData("caf\u00e9-batch", "has characters other than printable ASCII; API ML sends it to the mapper as ISO-8859-1")]
+    [InlineData("batch\u202ekcab", "is not valid (1-246 UTF-8 bytes, only printing characters)")]
+    [InlineData("batch\u200bjob", "is not valid (1-246 UTF-8 bytes, only printing characters)")] // ZERO WIDTH SPACE
+    public async Task a_client_whose_id_api_ml_could_not_send_intact_cannot_be_mapped(string clientId, string refusal)
+    {
+        (await cli.RunAsync("clients", "add", clientId, "--grant", "client_credentials")).EnsureSuccess();
+        var rowsBefore = await MappingStore.RowsAsync(cli);
+
+        var error = (await cli.RunAsync("mappings", "add", clientId, "--client", "--registry", Registry, "--userid", "BATCH")).AssertRefused();
+
+        Assert.Contains(refusal, error, StringComparison.Ordinal);
+        Assert.DoesNotContain('\u202e', error);
+        Assert.DoesNotContain('\u200b', error);
+        Assert.Equal(rowsBefore, await MappingStore.RowsAsync(cli));
+    }
+
+    [Theory]
+    [InlineData("ldaps://idp.exampl\u00e9", "has characters other than printable ASCII; API ML sends the registry to the mapper as ISO-8859-1")]
+    [InlineData("ldaps://\u202eelpmaxe.pdi", "is not valid (1-255 UTF-8 bytes, only printing characters)")]
+    public async Task a_registry_api_ml_could_not_send_intact_exits_2(string registry, string refusal)
+    {
+        await AddUserAsync("gina-" + registry.Length);
+
+        var error = (await cli.RunAsync("mappings", "add", "gina-" + registry.Length, "--registry", registry, "--userid", "GINA")).AssertRefused();
+
+        Assert.Contains(refusal, error, StringComparison.Ordinal);
+        Assert.DoesNotContain('\u202e', error);
     }
 
     [Fact]

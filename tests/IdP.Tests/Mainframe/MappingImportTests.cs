@@ -55,8 +55,6 @@ public sealed class MappingImportTests : IDisposable
         var result = await _cli.RunAsync("mappings", "import", file, "--json");
 
         Assert.Equal(2, result.ExitCode);
-        var errors = result.Json.GetProperty("errors").EnumerateArray()
-            .Select(e => (e.GetProperty("line").GetInt32(), e.GetProperty("message").GetString())).ToList();
         Assert.Equal(
         [
             (2, "'grace' is already mapped in registry 'ldaps://idp.example'; remove that mapping first."),
@@ -66,11 +64,34 @@ public sealed class MappingImportTests : IDisposable
             (7, "A quoted field must end at a comma or the end of the line (RFC 4180)."),
             (8, "The kind 'robot' must be 'user' or 'client'."),
             (9, "The row has 3 fields where the header has 4."),
-            (10, "The registry 'ldaps://two??lines.example' is not valid (1-255 UTF-8 bytes, no control characters)."),
+            (10, "The registry 'ldaps://two??lines.example' is not valid (1-255 UTF-8 bytes, only printing characters)."),
             (12, "No user named 'nobody2'."), // the quoted line break above counts as a line
-        ], errors);
+        ], RowErrors(result));
         Assert.Equal(0, result.Json.GetProperty("imported").GetInt32());
         Assert.Single(await MappingStore.RowsAsync(_cli)); // only grace's mapping, added before the import
+    }
+
+    [Fact]
+    public async Task an_import_refuses_identities_and_registries_api_ml_could_not_send_intact()
+    {
+        await SeedAsync();
+        (await _cli.RunAsync("clients", "add", "caf\u00e9", "--grant", "client_credentials")).EnsureSuccess();
+        var file = Write("""
+            kind,subject,registry,userid
+            client,café,ldaps://idp.example,CAFE
+            user,grace,ldaps://idp.exämple,GRACE
+            user,heidi,ldaps://idp.example,HEIDI
+            """);
+
+        var result = await _cli.RunAsync("mappings", "import", file, "--json");
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Equal(
+        [
+            (2, "The distributed identity of 'café' has characters other than printable ASCII; API ML sends it to the mapper as ISO-8859-1, so it could never be looked up."),
+            (3, "The registry 'ldaps://idp.exämple' has characters other than printable ASCII; API ML sends the registry to the mapper as ISO-8859-1, so it could never be looked up."),
+        ], RowErrors(result));
+        Assert.Empty(await MappingStore.RowsAsync(_cli));
     }
 
     [Fact]
@@ -111,6 +132,10 @@ public sealed class MappingImportTests : IDisposable
         (await _cli.RunWithInputAsync("Correct-Horse-9\n", "users", "add", "heidi")).EnsureSuccess();
         (await _cli.RunAsync("clients", "add", "ledger", "--grant", "client_credentials")).EnsureSuccess();
     }
+
+    /// <summary>The bad rows <c>--json</c> reported, as (line, message).</summary>
+    private static List<(int, string?)> RowErrors(CliResult result)
+        => [.. result.Json.GetProperty("errors").EnumerateArray().Select(e => (e.GetProperty("line").GetInt32(), e.GetProperty("message").GetString()))];
 
     private string Write(string csv)
     {

@@ -22,6 +22,7 @@ public static class RateLimitPartitions
 {
     private static readonly object GroupKey = new();
     private static readonly object AccountKey = new();
+    private static readonly object VerifiedCallerKey = new();
 
     public static RateLimitGroup GroupOf(HttpContext context) => context.Items[GroupKey] as RateLimitGroup? ?? RateLimitGroup.None;
 
@@ -29,6 +30,14 @@ public static class RateLimitPartitions
     public static string? AccountOf(HttpContext context) => context.Items[AccountKey] as string;
 
     public static string IpOf(HttpContext context) => context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
+
+    /// <summary>
+    /// Marks the caller as proven by a credential checked before the limiter (the mapper's gateway, by its signed
+    /// cookie): it then counts in its account's partition only, never in its IP's.
+    /// </summary>
+    public static void SetVerifiedCaller(HttpContext context, string account) => context.Items[VerifiedCallerKey] = account;
+
+    private static string? VerifiedCallerOf(HttpContext context) => context.Items[VerifiedCallerKey] as string;
 
     public static async Task ResolveAsync(HttpContext context)
     {
@@ -40,6 +49,7 @@ public static class RateLimitPartitions
             RateLimitGroup.SecondFactor => await SignInUserAsync(context),
             RateLimitGroup.DeviceVerification => await SessionUserAsync(context),
             RateLimitGroup.Token => await FormFieldAsync(context, "client_id") ?? BasicUserName(context.Request),
+            RateLimitGroup.Mapper => VerifiedCallerOf(context),
             _ => null,
         };
     }
@@ -50,7 +60,7 @@ public static class RateLimitPartitions
         var byIp = PartitionedRateLimiter.Create<HttpContext, string>(context =>
         {
             var group = GroupOf(context);
-            return group == RateLimitGroup.None || options.Rule(group).PermitLimitPerIp == 0
+            return group == RateLimitGroup.None || options.Rule(group).PermitLimitPerIp == 0 || VerifiedCallerOf(context) is not null
                 ? RateLimitPartition.GetNoLimiter("")
                 : Window($"{group}|ip|{IpOf(context)}", options.Rule(group).PermitLimitPerIp, options.Rule(group).Window);
         });

@@ -48,6 +48,13 @@ public static class RateLimitServiceCollectionExtensions
         context.Response.Headers.RetryAfter = RateLimitPartitions.RetryAfterSeconds(wait);
         context.Response.Headers.CacheControl = "no-store";
 
+        // API ML logs a mapper's 4xx at debug level only and treats it as "not mapped"; a 503 (RFC 9110 §15.6.4,
+        // with Retry-After) it logs as an error (ZWEAG169), so an operator sees the gateway being turned away.
+        if (group == RateLimitGroup.Mapper)
+        {
+            context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+        }
+
         if (group.IsProtocol())
         {
             // temporarily_unavailable (RFC 6749 §4.1.2.1), not slow_down: slow_down belongs to device-code polling

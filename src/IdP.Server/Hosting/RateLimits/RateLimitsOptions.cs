@@ -27,7 +27,11 @@ public sealed class RateLimitsOptions : IValidatableObject
     /// <summary>/connect/verify (entering and confirming a device user code). The account is the signed-in user.</summary>
     public RateLimitRule DeviceVerification { get; set; } = new() { PermitLimitPerIp = 30, PermitLimitPerAccount = 10 };
 
-    /// <summary>POST /zss/api/v1/certificate/dn, per caller IP (the gateway calls it on every request it maps).</summary>
+    /// <summary>
+    /// POST /zss/api/v1/certificate/dn. Per IP for every caller without a verified gateway cookie (services, strangers);
+    /// the gateway, once its cookie verified, counts per account only (its identityMapperUser), unlimited by default:
+    /// it calls on every request it maps, all from one address. A refusal is 503, which API ML logs as an error.
+    /// </summary>
     public RateLimitRule Mapper { get; set; } = new() { PermitLimitPerIp = 600, PermitLimitPerAccount = 0 };
 
     public IEnumerable<RateLimitRule> Rules() => [Login, SecondFactor, Token, DeviceVerification, Mapper];

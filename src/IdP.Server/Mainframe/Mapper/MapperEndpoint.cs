@@ -1,6 +1,6 @@
 using System.Net.Mime;
-using System.Text;
 using System.Text.Json;
+using System.Text.Unicode;
 using IdP.Server.Observability;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
@@ -78,10 +78,10 @@ internal sealed partial class MapperEndpoint(
         }
 
         // API ML refuses these itself (246 bytes for the distributed id, 255 for the registry); a caller that sends
-        // more is broken, not unlucky, so it gets a 400 rather than "not mapped".
+        // more, or a non-printing character no mapping can hold, is broken, not unlucky: a 400 rather than "not mapped".
         if (!MainframeNames.IsValidDistributedId(dn) || !MainframeNames.IsValidRegistry(registry))
         {
-            LogBadRequest(logger, caller.Kind, caller.Name, "dn or registry too long or has control characters");
+            LogBadRequest(logger, caller.Kind, caller.Name, "dn or registry too long or has non-printing characters");
             metrics.MapperLookup(IdpMetrics.MapperOutcomes.BadRequest);
             return (StatusCodes.Status400BadRequest, ZssMappingResult.Failed(ZssMappingResult.BadParameter));
         }
@@ -140,6 +140,13 @@ internal sealed partial class MapperEndpoint(
             return (null, "body too large");
         }
 
+        // RFC 8259 §8.1: JSON is UTF-8. API ML encodes its body as ISO-8859-1, the same bytes for ASCII; anything else
+        // it sends is not UTF-8, and is refused here rather than half-read.
+        if (!Utf8.IsValid(buffer.AsSpan(0, length)))
+        {
+            return (null, "body is not valid UTF-8");
+        }
+
         try
         {
             using var document = JsonDocument.Parse(buffer.AsMemory(0, length));
@@ -159,9 +166,9 @@ internal sealed partial class MapperEndpoint(
         {
             return (null, "body is not valid JSON");
         }
-        catch (ArgumentException)
+        catch (InvalidOperationException)
         {
-            return (null, "body is not valid UTF-8"); // Utf8JsonReader reports invalid UTF-8 this way in some versions
+            return (null, "a string is not valid Unicode (a lone surrogate escape)"); // JsonElement.GetString on "\ud800"
         }
     }
 

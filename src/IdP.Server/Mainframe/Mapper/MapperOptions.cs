@@ -15,8 +15,9 @@ public sealed class MapperOptions : IValidatableObject
     public bool Enabled { get; set; } = true;
 
     /// <summary>
-    /// The gateway's public keys, e.g. <c>https://gateway:7554/gateway/api/v1/auth/keys/public/all</c> (a JWKS): they
-    /// verify the <c>apimlAuthenticationToken</c> cookie the gateway sends. Empty: gateway callers are refused.
+    /// The gateway's public keys, e.g. <c>https://gateway:7554/gateway/api/v1/auth/keys/public/all</c> (a JWKS): their
+    /// RSA keys, except IdP's own, verify the <c>apimlAuthenticationToken</c> cookie the gateway sends. Empty: gateway
+    /// callers are refused.
     /// </summary>
     public string[] GatewayJwksUrls { get; set; } = [];
 
@@ -30,7 +31,7 @@ public sealed class MapperOptions : IValidatableObject
     [Required(AllowEmptyStrings = false, ErrorMessage = "Mainframe:Mapper:MappingScope must not be empty.")]
     public string MappingScope { get; set; } = "mapping";
 
-    /// <summary>How often the gateway's keys are fetched again. An unknown <c>kid</c> also triggers one early fetch.</summary>
+    /// <summary>How often the gateway's keys are fetched again. A cookie no key verifies also triggers one early fetch.</summary>
     public TimeSpan GatewayKeysRefresh { get; set; } = TimeSpan.FromMinutes(10);
 
     /// <summary>How long a lookup result (mapped or not) is kept in memory. A mapping change drops it sooner.</summary>

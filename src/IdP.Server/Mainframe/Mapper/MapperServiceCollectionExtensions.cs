@@ -1,5 +1,6 @@
 using IdP.Server.Hosting;
 using IdP.Server.Hosting.RateLimits;
+using Microsoft.Extensions.Options;
 
 namespace IdP.Server.Mainframe.Mapper;
 
@@ -16,7 +17,6 @@ public static class MapperServiceCollectionExtensions
         services.AddMemoryCache();
         services.AddHttpClient(GatewayKeys.HttpClientName, http => http.Timeout = TimeSpan.FromSeconds(10));
         services.AddSingleton<GatewayKeys>();
-        services.AddSingleton<VerifiedGatewayTokens>();
         services.AddSingleton<MapperCallerAuthenticator>();
         services.AddSingleton<MappingLookup>();
         services.AddSingleton<MapperEndpoint>();
@@ -39,6 +39,20 @@ public static class MapperServiceCollectionExtensions
             context => context.Request.Path.Equals(MapperEndpoint.Path, StringComparison.OrdinalIgnoreCase),
             mapper =>
             {
+                // The gateway's cookie is verified ahead of the rate limiter: the gateway calls from one address on every
+                // request it maps, so a verified gateway is not limited per IP (only per account, if configured);
+                // callers without a verified cookie are.
+                mapper.Use(async (context, next) =>
+                {
+                    if (HttpMethods.IsPost(context.Request.Method)
+                        && context.RequestServices.GetRequiredService<IOptions<MapperOptions>>().Value.Enabled
+                        && await context.RequestServices.GetRequiredService<MapperCallerAuthenticator>().VerifiedGatewayAsync(context) is { } gateway)
+                    {
+                        RateLimitPartitions.SetVerifiedCaller(context, gateway.Name);
+                    }
+
+                    await next(context);
+                });
                 mapper.UseIdpRateLimits();
                 // OpenIddict's validation handler reads a service's bearer token only after its own request step, which
                 // is what UseAuthentication runs; the gateway's cookie needs neither.

@@ -17,39 +17,93 @@ public sealed record GatewayVerdict(string? DistributedId, string? Refusal)
 /// <summary>The mapper's answer as the gateway receives it.</summary>
 public sealed record MapperAnswer(int Status, string Body)
 {
+    private static readonly string[] Fields = ["userid", "returnCode", "safReturnCode", "racfReturnCode", "racfReasonCode"];
+
     public JsonElement Json => JsonDocument.Parse(Body).RootElement.Clone();
+
+    /// <summary>
+    /// The user ID as API ML's <c>ExternalMapper</c> reads the answer: only from a 2xx, through a plain Jackson
+    /// <c>ObjectMapper</c> (an unknown field fails the parse), only when all four codes are 0; trimmed, empty is none.
+    /// </summary>
+    public string? UserIdAsApiMlReadsIt()
+    {
+        if (Status is < 200 or > 299)
+        {
+            return null;
+        }
+
+        try
+        {
+            var json = Json;
+            if (json.ValueKind != JsonValueKind.Object || json.EnumerateObject().Any(p => !Fields.Contains(p.Name, StringComparer.Ordinal)))
+            {
+                return null; // ZWEAG170: Jackson's FAIL_ON_UNKNOWN_PROPERTIES
+            }
+
+            var codes = Fields.Skip(1).Select(f => json.TryGetProperty(f, out var code) && code.ValueKind == JsonValueKind.Number ? code.GetInt32() : -1);
+            if (codes.Any(code => code != 0))
+            {
+                return null;
+            }
+
+            // Codes 0 without a userid is an uncaught NullPointerException in API ML: not mapped either way.
+            return json.TryGetProperty("userid", out var userId) && userId.ValueKind == JsonValueKind.String
+                   && userId.GetString()!.Trim() is { Length: > 0 } trimmed
+                ? trimmed
+                : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
 }
 
 /// <summary>
-/// A test double of the Zowe API ML v3 gateway, written from its documented behaviour, not from IdP's code:
+/// A test double of the Zowe API ML v3 gateway, written from its source (zowe/api-layer v3.0.39: zaas-service
+/// <c>OIDCTokenProviderJWK</c>, <c>ExternalMapper</c>, <c>OIDCExternalMapper</c>), not from IdP's code:
 /// <list type="bullet">
-/// <item>OIDC access tokens: <c>iss</c> read without checking the signature, must be an absolute URL and not one of the
-/// reserved issuers <c>APIML</c>, <c>zOSMF</c>, <c>APIML_PAT</c>; the signature is checked with the provider's JWKS,
-/// fetched ONCE at start-up (refreshed hourly in API ML; an unknown <c>kid</c> does not trigger a refresh); RSA keys
-/// only; the header must carry a <c>kid</c>; <c>exp</c> with zero skew; <c>iss</c>, <c>aud</c>, <c>amr</c>, <c>acr</c>
-/// not checked. JWE is not supported.</item>
-/// <item>The distributed identity is <c>sub</c> (or a dot-path <c>userIdField</c>), at most 246 bytes; the registry at most 255.</item>
-/// <item>With <c>useInternalMapper: false</c> it POSTs <c>{"dn","registry"}</c> as JSON to <c>identityMapperUrl</c>, with
-/// <c>Cookie: apimlAuthenticationToken=&lt;its own JWT for identityMapperUser&gt;</c>, and accepts <c>userid</c> only
-/// from a 2xx answer with <c>returnCode</c> 0; a user ID is at most 8 characters.</item>
+/// <item>OIDC access tokens: <c>iss</c> read without checking the signature, must be a valid URL and not one of the
+/// reserved issuers <c>APIML</c>, <c>zOSMF</c>, <c>APIML_PAT</c>. The signature is checked with the JWKS at
+/// <c>apiml.security.oidc.jwks.uri</c>, used exactly as configured (no discovery), fetched once at start-up
+/// (hourly after that; an unknown <c>kid</c> triggers no refresh). The header must carry a <c>kid</c>, looked up in
+/// the whole set; RSA keys only; <c>exp</c> with zero skew; <c>iss</c> and <c>aud</c> not checked. JWE is not supported.</item>
+/// <item>The distributed identity is <c>sub</c>; builds after v3.0.39 read <c>apiml.security.oidc.userIdField</c>
+/// instead (a dot-path into the payload, default <c>sub</c>). API ML checks no length: the 246- and 255-byte limits
+/// are RACF's, and IdP's mapper enforces them.</item>
+/// <item>With <c>useInternalMapper: false</c> it POSTs <c>{"dn","registry"}</c> to <c>identityMapperUrl</c> for every
+/// mapping, as ISO-8859-1 bytes under <c>Content-Type: application/json</c>, with
+/// <c>Cookie: &lt;cookieName&gt;=&lt;a JWT minted for identityMapperUser on this very call&gt;</c>, and reads the answer
+/// strictly (<see cref="MapperAnswer.UserIdAsApiMlReadsIt"/>). A 5xx it logs as an error (ZWEAG169), any other
+/// non-2xx at debug level only.</item>
 /// </list>
 /// </summary>
-public sealed class ApiMlGateway(HttpClient idp, GatewayKeyServer ownKeys, TimeProvider clock, string registry, string? userIdField = null)
+/// <param name="jwksPath">The path of <c>apiml.security.oidc.jwks.uri</c> on IdP.</param>
+/// <param name="cookieName"><c>apimlAuthenticationToken</c>, or <c>apimlAuthenticationToken.&lt;id&gt;</c> with <c>uniqueCookie: true</c>.</param>
+/// <param name="userIdField"><c>apiml.security.oidc.userIdField</c> of newer builds; null: <c>sub</c>, as v3.0.39.</param>
+public sealed class ApiMlGateway(
+    HttpClient idp, GatewayKeyServer ownKeys, TimeProvider clock, string registry, string jwksPath, string cookieName = ApiMlGateway.DefaultCookieName,
+    string? userIdField = null)
 {
     public const string MapperUrl = "/zss/api/v1/certificate/dn";
+    public const string DefaultCookieName = "apimlAuthenticationToken";
     private static readonly string[] ReservedIssuers = ["APIML", "zOSMF", "APIML_PAT"];
 
-    private IReadOnlyDictionary<string, JsonWebKey>? _providerKeys;
+    private IReadOnlyList<JsonWebKey>? _providerKeys;
+    private readonly List<MapperAnswer> _mapperErrors = [];
 
     /// <summary>How many times the gateway fetched IdP's JWKS (once, at start-up).</summary>
     public int JwksFetches { get; private set; }
 
-    /// <summary>Start-up: discovery, then the JWKS it names. Never again during the test.</summary>
+    /// <summary>The mapper answers API ML would have logged as errors (5xx); a 4xx it logs at debug level only.</summary>
+    public IReadOnlyList<MapperAnswer> MapperErrors => _mapperErrors;
+
+    /// <summary>Start-up: the configured JWKS URL, as is. Never again during the test.</summary>
     public async Task StartAsync()
     {
-        var jwks = new JsonWebKeySet(await idp.GetStringAsync(new Uri("/.well-known/gateway-jwks", UriKind.Relative)));
+        var jwks = new JsonWebKeySet(await idp.GetStringAsync(new Uri(jwksPath, UriKind.Relative)));
         JwksFetches++;
-        _providerKeys = jwks.Keys.Where(k => !string.IsNullOrEmpty(k.Kid)).ToDictionary(k => k.Kid, StringComparer.Ordinal);
+        _providerKeys = [.. jwks.Keys];
     }
 
     /// <summary>Validates an access token as API ML's OIDC provider does and extracts the distributed identity.</summary>
@@ -88,8 +142,8 @@ public sealed class ApiMlGateway(HttpClient idp, GatewayKeyServer ownKeys, TimeP
             return GatewayVerdict.Refuse($"alg {unverified.Alg} is not an RSA signature");
         }
 
-        // No refresh on an unknown kid: API ML only refreshes on its hourly schedule.
-        if (!keys.TryGetValue(unverified.Kid, out var key) || key.Kty != JsonWebAlgorithmsKeyTypes.RSA)
+        // The kid is looked up in the whole set (not only use=sig keys); no refresh when it is unknown.
+        if (keys.FirstOrDefault(k => k.Kid == unverified.Kid) is not { } key || key.Kty != JsonWebAlgorithmsKeyTypes.RSA)
         {
             return GatewayVerdict.Refuse("kid unknown or not an RSA key");
         }
@@ -111,9 +165,9 @@ public sealed class ApiMlGateway(HttpClient idp, GatewayKeyServer ownKeys, TimeP
         }
 
         var distributedId = DistributedIdOf((JsonWebToken)result.SecurityToken);
-        if (string.IsNullOrEmpty(distributedId) || Encoding.UTF8.GetByteCount(distributedId) > 246)
+        if (string.IsNullOrWhiteSpace(distributedId))
         {
-            return GatewayVerdict.Refuse("no distributed identity, or longer than 246 bytes");
+            return GatewayVerdict.Refuse("no distributed identity");
         }
 
         return new GatewayVerdict(distributedId, null);
@@ -126,7 +180,6 @@ public sealed class ApiMlGateway(HttpClient idp, GatewayKeyServer ownKeys, TimeP
             return token.Subject;
         }
 
-        // A dot-path into the payload, e.g. "ext.racf".
         using var payload = JsonDocument.Parse(Base64UrlEncoder.Decode(token.EncodedPayload));
         var element = payload.RootElement;
         foreach (var part in userIdField.Split('.'))
@@ -144,33 +197,29 @@ public sealed class ApiMlGateway(HttpClient idp, GatewayKeyServer ownKeys, TimeP
     public async Task<string?> MapAsync(string accessToken)
     {
         var verdict = await ValidateAsync(accessToken);
-        if (!verdict.Accepted || Encoding.UTF8.GetByteCount(registry) > 255)
+        if (!verdict.Accepted)
         {
             return null;
         }
 
-        var answer = await CallMapperAsync(verdict.DistributedId, registry, cookie: ownKeys.MintCookie(clock.GetUtcNow()));
-        if (answer.Status is < 200 or > 299)
-        {
-            return null;
-        }
-
-        var json = answer.Json;
-        var userId = json.TryGetProperty("userid", out var u) ? u.GetString() : null;
-        return json.TryGetProperty("returnCode", out var rc) && rc.GetInt32() == 0 && !string.IsNullOrEmpty(userId) && userId.Length <= 8 ? userId : null;
+        return (await CallMapperAsync(verdict.DistributedId, registry)).UserIdAsApiMlReadsIt();
     }
 
-    /// <summary>One mapper call, exactly as the gateway sends it (or with a bearer token instead, as a service would).</summary>
+    /// <summary>
+    /// One mapper call as the gateway sends it: a cookie minted for this call (unless the test gives one, or a whole
+    /// <c>Cookie</c> header), the body as ISO-8859-1. Or with a bearer token instead, as a service would, or with no
+    /// credentials at all (<paramref name="anonymous"/>), as a stranger would.
+    /// </summary>
     public async Task<MapperAnswer> CallMapperAsync(string? dn, string? registryName, string? cookie = null, string? bearer = null,
-        string? rawBody = null, string contentType = "application/json")
+        string? rawBody = null, string contentType = "application/json", string? cookieHeader = null, bool anonymous = false)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(MapperUrl, UriKind.Relative));
-        var body = rawBody ?? JsonSerializer.Serialize(new { dn, registry = registryName });
-        request.Content = new StringContent(body, Encoding.UTF8);
+        // Jackson writes the JSON, then HttpClient 5's StringEntity encodes it as ISO-8859-1 ('?' beyond it).
+        request.Content = new ByteArrayContent(Encoding.Latin1.GetBytes(rawBody ?? JacksonJson(dn, registryName)));
         request.Content.Headers.ContentType = MediaTypeHeaderValue.Parse(contentType);
-        if (cookie is not null)
+        if (!anonymous && (bearer is null || cookie is not null || cookieHeader is not null))
         {
-            request.Headers.Add("Cookie", "apimlAuthenticationToken=" + cookie);
+            request.Headers.Add("Cookie", cookieHeader ?? $"{cookieName}={cookie ?? ownKeys.MintCookie(clock.GetUtcNow())}");
         }
 
         if (bearer is not null)
@@ -179,6 +228,40 @@ public sealed class ApiMlGateway(HttpClient idp, GatewayKeyServer ownKeys, TimeP
         }
 
         using var response = await idp.SendAsync(request);
-        return new MapperAnswer((int)response.StatusCode, await response.Content.ReadAsStringAsync());
+        var answer = new MapperAnswer((int)response.StatusCode, await response.Content.ReadAsStringAsync());
+        if (answer.Status >= 500)
+        {
+            _mapperErrors.Add(answer);
+        }
+
+        return answer;
+    }
+
+    /// <summary>What Jackson's <c>writeValueAsString</c> gives: only quotes, backslashes and control characters escaped.</summary>
+    private static string JacksonJson(string? dn, string? registryName)
+    {
+        static string Value(string? value)
+        {
+            if (value is null)
+            {
+                return "null";
+            }
+
+            var text = new StringBuilder("\"");
+            foreach (var c in value)
+            {
+                text.Append(c switch
+                {
+                    '"' => "\\\"",
+                    '\\' => "\\\\",
+                    < ' ' => $"\\u{(int)c:X4}",
+                    _ => c.ToString(),
+                });
+            }
+
+            return text.Append('"').ToString();
+        }
+
+        return $$"""{"dn":{{Value(dn)}},"registry":{{Value(registryName)}}}""";
     }
 }

@@ -11,12 +11,15 @@ namespace IdP.Tests.Mainframe.GatewayContract;
 
 /// <summary>
 /// One IdP configured to trust a test gateway's keys (served over loopback HTTP), with the scopes, clients and user
-/// the contract tests use.
+/// the contract tests use, and the rate limits IdP ships with: the gateway has to live with them.
 /// </summary>
 public sealed class GatewayContractFixture : IAsyncLifetime
 {
     public const string Registry = "ldap://idp.example.com";
     public const string Password = "Correct-Horse-9";
+
+    /// <summary>The path of the gateway's <c>apiml.security.oidc.jwks.uri</c> on IdP.</summary>
+    public const string IdpJwksPath = "/.well-known/gateway-jwks";
 
     public GatewayKeyServer GatewayKeys { get; } = new();
     public IdpFactory Idp { get; private set; } = null!;
@@ -24,13 +27,19 @@ public sealed class GatewayContractFixture : IAsyncLifetime
     public string BatchJobSecret { get; private set; } = "";
     public string DesktopSecret { get; private set; } = "";
 
+    private HttpClient? _jwksClient;
+
     public async Task InitializeAsync()
     {
         await GatewayKeys.StartAsync();
         Idp = IdpFactory.On(IdpFactory.NewDataDirectory(), new Dictionary<string, string?>
         {
             ["Mainframe:Mapper:GatewayJwksUrls:0"] = GatewayKeys.JwksUrl,
-        });
+        }, defaultRateLimits: true);
+
+        // API ML publishes its OIDC provider's keys, IdP's, beside its own.
+        _jwksClient = Http();
+        GatewayKeys.OidcProviderJwks = () => _jwksClient.GetStringAsync(new Uri(IdpJwksPath, UriKind.Relative));
 
         await Idp.AdministerAsync(async services =>
         {
@@ -45,6 +54,14 @@ public sealed class GatewayContractFixture : IAsyncLifetime
             [GrantTypes.ClientCredentials], [], [], ["zowe"])))!;
         DesktopSecret = (await Idp.CreateClientAsync(new ClientSpec("zowe-desktop", ClientKind.Confidential,
             [GrantTypes.AuthorizationCode], [OidcClient.DefaultRedirectUri], [], [Scopes.OpenId, "zowe"])))!;
+    }
+
+    /// <summary>The gateway, started: IdP's JWKS fetched once.</summary>
+    public async Task<ApiMlGateway> StartGatewayAsync(string cookieName = ApiMlGateway.DefaultCookieName)
+    {
+        var gateway = new ApiMlGateway(Http(), GatewayKeys, Idp.Clock, Registry, IdpJwksPath, cookieName);
+        await gateway.StartAsync();
+        return gateway;
     }
 
     /// <summary>A client that sends no cookies of its own, so each request carries exactly what the test puts on it.</summary>
@@ -77,6 +94,7 @@ public sealed class GatewayContractFixture : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
+        _jwksClient?.Dispose();
         await Idp.DisposeAsync();
         await GatewayKeys.DisposeAsync();
     }

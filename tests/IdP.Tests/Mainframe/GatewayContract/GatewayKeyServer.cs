@@ -1,33 +1,37 @@
 using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
-using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 
 namespace IdP.Tests.Mainframe.GatewayContract;
 
 /// <summary>
-/// The gateway's side of its own tokens: the keys it signs <c>apimlAuthenticationToken</c> with, published over real
-/// loopback HTTP at <c>/gateway/api/v1/auth/keys/public/all</c> as API ML does, so IdP fetches them like in production.
-/// Publishes an RSA key and an EC key (API ML signs with whatever key its keystore holds).
+/// The gateway's side of its own tokens, as API ML v3 does it (zaas-service <c>AuthController</c>, <c>JwtSecurity</c>,
+/// <c>AuthenticationService.createJwtToken</c>), served over real loopback HTTP so IdP fetches it as in production:
+/// <list type="bullet">
+/// <item><c>/gateway/api/v1/auth/keys/public/all</c> lists API ML's RSA key with no <c>kid</c>, <c>use</c> or
+/// <c>alg</c>, beside other keys: a z/OSMF-like RSA key that names its <c>alg</c>, an EC key, and the OIDC provider's
+/// whole key set, which is IdP's own (<see cref="OidcProviderJwks"/>).</item>
+/// <item>The cookie JWT is minted afresh for every mapper call: header <c>{"alg":"RS256"}</c> only; claims <c>sub</c>,
+/// <c>iat</c>, <c>exp</c> (8 hours), <c>iss</c> APIML, a random <c>jti</c>, <c>dom</c>.</item>
+/// </list>
 /// </summary>
 public sealed class GatewayKeyServer : IAsyncDisposable
 {
     public const string JwksPath = "/gateway/api/v1/auth/keys/public/all";
 
-    private readonly RSA _rsa = RSA.Create(2048);
+    /// <summary>The kid and alg of the z/OSMF-like key: a JWK that names its algorithm.</summary>
+    public const string ZosmfKid = "zosmf-rs384";
+
+    private RSA _apiml = RSA.Create(2048);
+    private readonly RSA _zosmf = RSA.Create(2048);
     private readonly ECDsa _ec = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+    private readonly List<RSA> _retired = [];
     private WebApplication? _app;
-
-    public RsaSecurityKey RsaKey { get; }
-    public ECDsaSecurityKey EcKey { get; }
-
-    public GatewayKeyServer()
-    {
-        RsaKey = new RsaSecurityKey(_rsa) { KeyId = "apiml-rsa-1" };
-        EcKey = new ECDsaSecurityKey(_ec) { KeyId = "apiml-ec-1" };
-    }
+    private int _fetches;
 
     /// <summary>The absolute JWKS URL, for <c>Mainframe:Mapper:GatewayJwksUrls</c>.</summary>
     public string JwksUrl { get; private set; } = "";
@@ -35,57 +39,124 @@ public sealed class GatewayKeyServer : IAsyncDisposable
     /// <summary>How many times the JWKS was fetched.</summary>
     public int Fetches => _fetches;
 
-    private int _fetches;
+    /// <summary>API ML's signing key (the keystore's <c>server.ssl.keyAlias</c>).</summary>
+    public SecurityKey ApimlKey { get; private set; }
 
-    /// <summary>Whether the JWKS lists the EC key (a gateway that retires a key stops publishing it).</summary>
-    public bool PublishesEcKey { get; set; } = true;
+    public SecurityKey ZosmfKey => new RsaSecurityKey(_zosmf) { KeyId = ZosmfKid };
+
+    public SecurityKey EcKey => new ECDsaSecurityKey(_ec) { KeyId = "provider-ec" };
+
+    /// <summary>The OIDC provider's JWKS, which API ML adds to its own (<c>keys.addAll(oidcSet.getKeys())</c>).</summary>
+    public Func<Task<string>>? OidcProviderJwks { get; set; }
+
+    public GatewayKeyServer() => ApimlKey = new RsaSecurityKey(_apiml);
 
     public async Task StartAsync()
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         _app = builder.Build();
-        _app.MapGet(JwksPath, () =>
+        _app.MapGet(JwksPath, async () =>
         {
             Interlocked.Increment(ref _fetches);
-            return Results.Text(Jwks(), "application/json");
+            return Results.Text(await JwksAsync(), "application/json");
         });
         await _app.StartAsync();
         JwksUrl = _app.Urls.Single().TrimEnd('/') + JwksPath;
     }
 
-    private string Jwks()
+    /// <summary>A new keystore key, as after the gateway's certificate was renewed: the old key is no longer published.</summary>
+    public SecurityKey RotateApimlKey()
     {
-        var rsa = JsonWebKeyConverter.ConvertFromRSASecurityKey(new RsaSecurityKey(_rsa.ExportParameters(false)) { KeyId = RsaKey.KeyId });
-        var ec = JsonWebKeyConverter.ConvertFromECDsaSecurityKey(new ECDsaSecurityKey(ECDsa.Create(_ec.ExportParameters(false))) { KeyId = EcKey.KeyId });
-        rsa.Use = ec.Use = "sig";
-        var keys = new List<object> { new { kty = rsa.Kty, kid = rsa.Kid, use = rsa.Use, n = rsa.N, e = rsa.E } };
-        if (PublishesEcKey)
+        var old = ApimlKey;
+        _retired.Add(_apiml);
+        _apiml = RSA.Create(2048);
+        ApimlKey = new RsaSecurityKey(_apiml);
+        return old;
+    }
+
+    private async Task<string> JwksAsync()
+    {
+        var keys = new List<object>
         {
-            keys.Add(new { kty = ec.Kty, kid = ec.Kid, use = ec.Use, crv = ec.Crv, x = ec.X, y = ec.Y });
+            RsaJwk(_apiml, extra: []), // JwtSecurity.getJwkPublicKey: n and e only
+            RsaJwk(_zosmf, extra: [("kid", ZosmfKid), ("use", "sig"), ("alg", "RS384")]),
+        };
+        var ec = _ec.ExportParameters(false);
+        keys.Add(new Dictionary<string, string>
+        {
+            ["kty"] = "EC", ["kid"] = "provider-ec", ["crv"] = "P-256", ["x"] = Base64UrlEncoder.Encode(ec.Q.X), ["y"] = Base64UrlEncoder.Encode(ec.Q.Y),
+        });
+        if (OidcProviderJwks is { } provider)
+        {
+            using var set = JsonDocument.Parse(await provider());
+            keys.AddRange(set.RootElement.GetProperty("keys").EnumerateArray().Select(k => (object)k.Clone()));
         }
 
-        return System.Text.Json.JsonSerializer.Serialize(new { keys });
+        return JsonSerializer.Serialize(new { keys });
+    }
+
+    private static Dictionary<string, string> RsaJwk(RSA rsa, (string Name, string Value)[] extra)
+    {
+        var parameters = rsa.ExportParameters(false);
+        var jwk = new Dictionary<string, string>
+        {
+            ["kty"] = "RSA", ["e"] = Base64UrlEncoder.Encode(parameters.Exponent), ["n"] = Base64UrlEncoder.Encode(parameters.Modulus),
+        };
+        foreach (var (name, value) in extra)
+        {
+            jwk[name] = value;
+        }
+
+        return jwk;
     }
 
     /// <summary>
-    /// A JWT as API ML mints for its <c>identityMapperUser</c> and sends as the <c>apimlAuthenticationToken</c> cookie:
-    /// <c>iss</c> APIML, <c>sub</c> the mainframe user, <c>dom</c> the security domain, <c>exp</c>.
+    /// A cookie JWT as API ML mints one for its <c>identityMapperUser</c> on each mapper call. The header carries only
+    /// <c>alg</c>; tests may add header parameters or replace claims to build what API ML never sends.
     /// </summary>
-    public string MintCookie(DateTimeOffset now, string subject = "ZWESVUSR", TimeSpan? lifetime = null, SecurityKey? key = null, string issuer = "APIML")
+    public string MintCookie(DateTimeOffset now, string subject = "ZWESVUSR", TimeSpan? lifetime = null, SecurityKey? key = null,
+        string issuer = "APIML", string algorithm = SecurityAlgorithms.RsaSha256, IDictionary<string, object>? header = null,
+        IDictionary<string, object?>? claims = null)
     {
-        key ??= RsaKey;
-        var algorithm = key is ECDsaSecurityKey ? SecurityAlgorithms.EcdsaSha256 : SecurityAlgorithms.RsaSha256;
-        var expires = now + (lifetime ?? TimeSpan.FromHours(8));
-        return new JsonWebTokenHandler { SetDefaultTimesOnTokenCreation = false }.CreateToken(new SecurityTokenDescriptor
+        var payload = new Dictionary<string, object?>
         {
-            Issuer = issuer,
-            Claims = new Dictionary<string, object> { ["sub"] = subject, ["dom"] = "security-domain" },
-            IssuedAt = (expires < now ? expires : now).UtcDateTime.AddMinutes(-1),
-            NotBefore = null,
-            Expires = expires.UtcDateTime,
-            SigningCredentials = new SigningCredentials(key, algorithm),
-        });
+            ["sub"] = subject,
+            ["iat"] = now.ToUnixTimeSeconds(),
+            ["exp"] = (now + (lifetime ?? TimeSpan.FromHours(8))).ToUnixTimeSeconds(),
+            ["iss"] = issuer,
+            ["jti"] = Guid.NewGuid().ToString(),
+            ["dom"] = "security-domain",
+        };
+        foreach (var (name, value) in claims ?? new Dictionary<string, object?>())
+        {
+            if (value is null)
+            {
+                payload.Remove(name);
+            }
+            else
+            {
+                payload[name] = value;
+            }
+        }
+
+        var headerValues = new Dictionary<string, object> { ["alg"] = algorithm };
+        foreach (var (name, value) in header ?? new Dictionary<string, object>())
+        {
+            headerValues[name] = value;
+        }
+
+        var signingInput = Base64UrlEncoder.Encode(JsonSerializer.SerializeToUtf8Bytes(headerValues)) + "."
+                           + Base64UrlEncoder.Encode(JsonSerializer.SerializeToUtf8Bytes(payload));
+        var signer = CryptoProviderFactory.Default.CreateForSigning(key ?? ApimlKey, algorithm);
+        try
+        {
+            return signingInput + "." + Base64UrlEncoder.Encode(signer.Sign(Encoding.ASCII.GetBytes(signingInput)));
+        }
+        finally
+        {
+            CryptoProviderFactory.Default.ReleaseSignatureProvider(signer);
+        }
     }
 
     public async ValueTask DisposeAsync()
@@ -95,7 +166,9 @@ public sealed class GatewayKeyServer : IAsyncDisposable
             await _app.DisposeAsync();
         }
 
-        _rsa.Dispose();
+        _apiml.Dispose();
+        _zosmf.Dispose();
         _ec.Dispose();
+        _retired.ForEach(r => r.Dispose());
     }
 }

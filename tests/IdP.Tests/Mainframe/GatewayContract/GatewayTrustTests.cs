@@ -32,12 +32,7 @@ public sealed class GatewayTrustTests(GatewayContractFixture fixture) : IClassFi
             [OidcClient.DefaultRedirectUri], [], [Scopes.OpenId, Scopes.OfflineAccess, "zowe"])))!;
     });
 
-    private async Task<ApiMlGateway> StartGatewayAsync()
-    {
-        var gateway = new ApiMlGateway(fixture.Http(), fixture.GatewayKeys, Idp.Clock, GatewayContractFixture.Registry);
-        await gateway.StartAsync();
-        return gateway;
-    }
+    private Task<ApiMlGateway> StartGatewayAsync() => fixture.StartGatewayAsync();
 
     private async Task<IdpUser> ExemptUserAsync(string name)
     {
@@ -152,5 +147,36 @@ public sealed class GatewayTrustTests(GatewayContractFixture fixture) : IClassFi
         Assert.Equal("mapping-service", new JsonWebToken(gatewayBound.AccessToken).GetClaim("mainframe_id").Value);
         Assert.False((await gateway.ValidateAsync(otherAudience.AccessToken!)).Accepted);
         Assert.False(new JsonWebToken(otherAudience.AccessToken).TryGetClaim("mainframe_id", out _));
+    }
+
+    [Fact]
+    public async Task a_gateway_mistakenly_trusting_the_general_jwks_but_reading_mainframe_id_still_maps_no_password_only_token()
+    {
+        await SeedAsync();
+        var user = await ExemptUserAsync("mona");
+        await fixture.MapAsync(user.Id, "ZMONA");
+        using var browser = Idp.CreateBrowser();
+        var relaxed = new OidcClient(Idp.CreateClient(), RelaxedClient);
+        var pkce = Pkce.Create();
+        var code = await browser.SignInForCodeAsync(relaxed, pkce, "mona", GatewayContractFixture.Password, "openid profile");
+        var passwordOnly = (await relaxed.RedeemCodeAsync(code, pkce.Verifier)).EnsureSuccess().AccessToken!;
+        var service = (await new OidcClient(Idp.CreateClient(), "batch-job", fixture.BatchJobSecret).ClientCredentialsAsync("zowe")).EnsureSuccess().AccessToken!;
+        await fixture.MapAsync("batch-job", "ZBATCH", IdP.Server.Mainframe.IdentityMapping.ClientKind);
+
+        var misconfigured = new ApiMlGateway(fixture.Http(), fixture.GatewayKeys, Idp.Clock, GatewayContractFixture.Registry, "/.well-known/jwks",
+            userIdField: "mainframe_id");
+        await misconfigured.StartAsync();
+
+        // The signature checks out against the wrong JWKS, but the token has no mainframe_id to map.
+        var verdict = await misconfigured.ValidateAsync(passwordOnly);
+        Assert.False(verdict.Accepted);
+        Assert.Equal("no distributed identity", verdict.Refusal);
+        Assert.Null(await misconfigured.MapAsync(passwordOnly));
+
+        // Correctly configured, the same setting maps a gateway-signed token by its mainframe_id.
+        var configured = new ApiMlGateway(fixture.Http(), fixture.GatewayKeys, Idp.Clock, GatewayContractFixture.Registry, GatewayContractFixture.IdpJwksPath,
+            userIdField: "mainframe_id");
+        await configured.StartAsync();
+        Assert.Equal("ZBATCH", await configured.MapAsync(service));
     }
 }
