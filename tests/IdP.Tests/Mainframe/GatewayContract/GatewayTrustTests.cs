@@ -47,6 +47,19 @@ public sealed class GatewayTrustTests(GatewayContractFixture fixture) : IClassFi
         });
     }
 
+    /// <summary>An MFA-exempt user, mapped to <paramref name="userId"/>, signs in with the password alone: their tokens.</summary>
+    private async Task<TokenResponse> MappedExemptUserSignInAsync(string name, string userId)
+    {
+        await SeedAsync();
+        var user = await ExemptUserAsync(name);
+        await fixture.MapAsync(user.Id, userId);
+        using var browser = Idp.CreateBrowser();
+        var relaxed = new OidcClient(Idp.CreateClient(), RelaxedClient);
+        var pkce = Pkce.Create();
+        var code = await browser.SignInForCodeAsync(relaxed, pkce, name, GatewayContractFixture.Password, "openid profile");
+        return (await relaxed.RedeemCodeAsync(code, pkce.Verifier)).EnsureSuccess();
+    }
+
     /// <summary>Password and TOTP at the desktop client, for the gateway scope: its access, ID and refresh tokens.</summary>
     private async Task<(TokenResponse Tokens, OidcClient Client)> MfaSignInAsync(string name, string scope = "openid offline_access zowe")
     {
@@ -81,14 +94,7 @@ public sealed class GatewayTrustTests(GatewayContractFixture fixture) : IClassFi
     [Fact]
     public async Task a_password_only_token_of_an_exempt_user_is_refused_by_the_gateway_though_it_is_mapped()
     {
-        await SeedAsync();
-        var user = await ExemptUserAsync("pete");
-        await fixture.MapAsync(user.Id, "ZPETE");
-        using var browser = Idp.CreateBrowser();
-        var relaxed = new OidcClient(Idp.CreateClient(), RelaxedClient);
-        var pkce = Pkce.Create();
-        var code = await browser.SignInForCodeAsync(relaxed, pkce, "pete", GatewayContractFixture.Password, "openid profile");
-        var tokens = (await relaxed.RedeemCodeAsync(code, pkce.Verifier)).EnsureSuccess();
+        var tokens = await MappedExemptUserSignInAsync("pete", "ZPETE");
         var gateway = await StartGatewayAsync();
 
         var verdict = await gateway.ValidateAsync(tokens.AccessToken!);
@@ -152,14 +158,7 @@ public sealed class GatewayTrustTests(GatewayContractFixture fixture) : IClassFi
     [Fact]
     public async Task a_gateway_mistakenly_trusting_the_general_jwks_but_reading_mainframe_id_still_maps_no_password_only_token()
     {
-        await SeedAsync();
-        var user = await ExemptUserAsync("mona");
-        await fixture.MapAsync(user.Id, "ZMONA");
-        using var browser = Idp.CreateBrowser();
-        var relaxed = new OidcClient(Idp.CreateClient(), RelaxedClient);
-        var pkce = Pkce.Create();
-        var code = await browser.SignInForCodeAsync(relaxed, pkce, "mona", GatewayContractFixture.Password, "openid profile");
-        var passwordOnly = (await relaxed.RedeemCodeAsync(code, pkce.Verifier)).EnsureSuccess().AccessToken!;
+        var passwordOnly = (await MappedExemptUserSignInAsync("mona", "ZMONA")).AccessToken!;
         var service = (await new OidcClient(Idp.CreateClient(), "batch-job", fixture.BatchJobSecret).ClientCredentialsAsync("zowe")).EnsureSuccess().AccessToken!;
         await fixture.MapAsync("batch-job", "ZBATCH", IdP.Server.Mainframe.IdentityMapping.ClientKind);
 
