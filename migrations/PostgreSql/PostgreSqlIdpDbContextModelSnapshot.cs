@@ -17,7 +17,7 @@ namespace IdP.Server.Migrations.PostgreSql
         {
 #pragma warning disable 612, 618
             modelBuilder
-                .HasAnnotation("ProductVersion", "10.0.14")
+                .HasAnnotation("ProductVersion", "10.0.15")
                 .HasAnnotation("Relational:MaxIdentifierLength", 63);
 
             NpgsqlModelBuilderExtensions.UseIdentityByDefaultColumns(modelBuilder);
@@ -37,7 +37,7 @@ namespace IdP.Server.Migrations.PostgreSql
                     b.Property<DateTimeOffset?>("ActivationCodeExpiresAt")
                         .HasColumnType("timestamp with time zone");
 
-                    b.Property<bool>("ActivationRequired")
+                    b.Property<bool>("ActivationWaived")
                         .HasColumnType("boolean");
 
                     b.Property<string>("ConcurrencyStamp")

@@ -15,7 +15,7 @@ namespace IdP.Server.Migrations.Sqlite
         protected override void BuildModel(ModelBuilder modelBuilder)
         {
 #pragma warning disable 612, 618
-            modelBuilder.HasAnnotation("ProductVersion", "10.0.14");
+            modelBuilder.HasAnnotation("ProductVersion", "10.0.15");
 
             modelBuilder.Entity("IdP.Server.Accounts.IdpUser", b =>
                 {
@@ -32,7 +32,7 @@ namespace IdP.Server.Migrations.Sqlite
                     b.Property<DateTimeOffset?>("ActivationCodeExpiresAt")
                         .HasColumnType("TEXT");
 
-                    b.Property<bool>("ActivationRequired")
+                    b.Property<bool>("ActivationWaived")
                         .HasColumnType("INTEGER");
 
                     b.Property<string>("ConcurrencyStamp")

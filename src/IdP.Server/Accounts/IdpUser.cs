@@ -26,11 +26,10 @@ public sealed class IdpUser : IdentityUser
     public bool MfaExempt { get; set; }
 
     /// <summary>
-    /// The first second factor may be set up only with an activation code from the help desk (<c>users add</c>,
-    /// <c>users reset-mfa</c>, <c>users activation</c>). Cleared when a factor is set up with the code, or handed
-    /// over (<c>users totp-import</c>).
+    /// This user sets up a second factor without an activation code (the demo user only). Everyone else needs the code
+    /// the help desk gave them whenever their session has not proven a second factor (<c>Mfa:RequireActivation</c>).
     /// </summary>
-    public bool ActivationRequired { get; set; }
+    public bool ActivationWaived { get; set; }
 
     /// <summary>The SHA-256 digest of the outstanding activation code (never the code), or null when none is outstanding.</summary>
     public string? ActivationCodeDigest { get; set; }

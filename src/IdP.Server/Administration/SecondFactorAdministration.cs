@@ -69,7 +69,7 @@ public sealed class SecondFactorAdministration(
         var authenticator = await totp.ImportAsync(user, seed, label, cancellationToken);
 
         // A token handed over in person needs no activation code.
-        await activation.ClearAsync(user.Id, cancellationToken);
+        await activation.WithdrawAsync(user.Id, cancellationToken);
         await audit.WriteAsync("admin.totp-import", AuditLog.Success, user, "totp", $"label '{label}'", cancellationToken: cancellationToken);
         return new ImportedAuthenticator(user.UserName!, user.Id, authenticator.Id, label);
     }
@@ -117,23 +117,26 @@ public sealed class SecondFactorAdministration(
 
         // After the commit: the audit log writes through its own connection, which SQLite would make wait.
         await audit.WriteAsync("admin.reset-mfa", AuditLog.Success, user, reason:
-            $"removed {authenticators} TOTP authenticator(s), {codes} recovery code(s), {passkeys} passkey(s)" + (wasLocked ? ", cleared the lockout" : ""),
+            $"removed {authenticators} TOTP authenticator(s), {codes} recovery code(s), {passkeys} passkey(s)" + (wasLocked ? ", cleared the lockout" : "")
+            + $"; activation code valid until {code.ExpiresAt.UtcDateTime:u}",
             cancellationToken: cancellationToken);
         return new MfaReset(user.UserName!, user.Id, authenticators, codes, passkeys, wasLocked, code.Code, code.ExpiresAt);
     }
 
     /// <summary>
     /// <c>users activation</c>: a new activation code (replacing any outstanding one) for a user who has no second
-    /// factor yet. A user with one needs <c>reset-mfa</c> first.
+    /// factor yet, or an MFA-exempt user (whose password session needs one to set up a factor). A user with a factor
+    /// needs <c>reset-mfa</c> first. The security stamp changes: a code accepted earlier no longer opens an enrolment.
     /// </summary>
     public async Task<ActivationIssued> IssueActivationAsync(string userNameOrEmail, CancellationToken cancellationToken = default)
     {
         var user = await accounts.FindAsync(userNameOrEmail);
-        if ((await factors.GetAsync(user)).Count > 0)
+        if (!user.MfaExempt && (await factors.GetAsync(user)).Count > 0)
         {
-            throw new AdministrationException($"'{user.UserName}' already has a second factor, so there is nothing to activate; use users reset-mfa to start their enrolment afresh.");
+            throw new AdministrationException($"'{user.UserName}' already has a second factor and signs in with it, so there is nothing to activate; use users reset-mfa to start their enrolment afresh.");
         }
 
+        Check(await users.UpdateSecurityStampAsync(user));
         var code = await activation.IssueAsync(user.Id, cancellationToken);
         await audit.WriteAsync(AuditTypes.ActivationIssue, AuditLog.Success, user, cancellationToken: cancellationToken,
             reason: $"valid until {code.ExpiresAt.UtcDateTime:u}");
@@ -145,6 +148,12 @@ public sealed class SecondFactorAdministration(
     {
         reason = exempt ? CheckReason(reason) : reason is null ? null : CheckReason(reason);
         var user = await accounts.FindAsync(userNameOrEmail);
+
+        // Requiring MFA again ends the password-only sessions the exemption allowed (at the next stamp check).
+        if (!exempt)
+        {
+            Check(await users.UpdateSecurityStampAsync(user));
+        }
 
         // Only this column: a full-row update could undo a concurrent sign-in's counters.
         await db.Users.Where(u => u.Id == user.Id).ExecuteUpdateAsync(set => set.SetProperty(u => u.MfaExempt, exempt), cancellationToken);

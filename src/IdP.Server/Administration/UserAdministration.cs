@@ -24,7 +24,7 @@ public sealed class UserAdministration(UserManager<IdpUser> users, TokenRevocati
 {
     /// <summary>
     /// Creates a user. With <paramref name="requireActivation"/> (everyone but the demo user), their first second
-    /// factor can be set up only with the activation code returned here.
+    /// factor can be set up only with the activation code returned here (or a later one from <c>users activation</c>).
     /// </summary>
     public async Task<AddedUser> AddAsync(string userName, string? email, string password, bool requireActivation = true,
         CancellationToken cancellationToken = default)
@@ -40,10 +40,15 @@ public sealed class UserAdministration(UserManager<IdpUser> users, TokenRevocati
             throw new AdministrationException($"Another user already has the e-mail address '{email}'.");
         }
 
-        var user = new IdpUser { UserName = userName, Email = email, CreatedAt = time.GetUtcNow() };
+        var user = new IdpUser { UserName = userName, Email = email, CreatedAt = time.GetUtcNow(), ActivationWaived = !requireActivation };
         Check(await users.CreateAsync(user, password));
         var code = requireActivation ? await activation.IssueAsync(user.Id, cancellationToken) : null;
-        await audit.WriteAsync(AuditTypes.UserAdd, AuditLog.Success, user, reason: email is null ? null : $"e-mail {email}", cancellationToken: cancellationToken);
+        var reason = string.Join("; ", new[]
+        {
+            email is null ? null : $"e-mail {email}",
+            code is null ? "no activation code needed" : $"activation code valid until {code.ExpiresAt.UtcDateTime:u}",
+        }.Where(part => part is not null));
+        await audit.WriteAsync(AuditTypes.UserAdd, AuditLog.Success, user, reason: reason, cancellationToken: cancellationToken);
         return new AddedUser(user.Id, user.UserName!, user.Email, user.CreatedAt, code?.Code, code?.ExpiresAt);
     }
 

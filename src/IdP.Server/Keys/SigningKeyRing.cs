@@ -139,6 +139,15 @@ public sealed class SigningKeyRing(
         if (keyOptions.Source == KeySource.Certificates)
         {
             signing.AddRange(LoadCertificates(keyOptions).Select(c => new PublishedKey(c.Credentials, c.Info, Scheduled: false)));
+
+            // A key in both sets would make the gateway trust every token IdP signs.
+            var shared = signing.Where(k => k.Set == SigningKey.GatewaySet).Select(k => k.Kid)
+                .Intersect(signing.Where(k => k.Set == SigningKey.GeneralSet).Select(k => k.Kid), StringComparer.Ordinal).FirstOrDefault();
+            if (shared is not null)
+            {
+                throw new InvalidOperationException(
+                    $"Keys:GatewayCertificates: the key {shared} is also in Keys:Certificates; the gateway set needs keys of its own.");
+            }
         }
 
         // Keys already loaded keep their credentials: no decryption every refresh, and OpenIddict sees the same objects.

@@ -18,8 +18,9 @@ public enum ActivationOutcome
 }
 
 /// <summary>
-/// Activation codes: the help desk's proof, at a new account's (or a reset account's) first enrolment, that the person
-/// setting up the second factor is the account's owner and not merely someone who knows the password. A code is
+/// Activation codes: the help desk's proof that the person setting up a second factor is the account's owner and not
+/// merely someone who knows the password. Asked whenever a factor would be set up by a session that has not proven a
+/// second factor: a new or reset account's first enrolment, or an MFA-exempt user's password session. A code is
 /// 80 random bits, stored only as its SHA-256 digest, used once, and expires after <see cref="MfaOptions.ActivationLifetime"/>.
 /// A wrong code counts against the second-factor lockout.
 /// </summary>
@@ -29,17 +30,21 @@ public sealed class ActivationCodes(IdpDbContext db, SecondFactorLockout lockout
     private const string Alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
     private const int Length = 16; // 16 × 5 bits = 80 bits
 
-    /// <summary>Whether <paramref name="user"/>'s first enrolment must be opened with an activation code.</summary>
-    public bool IsRequired(IdpUser user) => options.Value.RequireActivation && user.ActivationRequired;
+    /// <summary>
+    /// Whether setting up a factor in <paramref name="signIn"/> needs the activation code first: unless the code was
+    /// given in it, the session has proven a second factor (RFC 8176 <c>mfa</c>), or the user needs none.
+    /// </summary>
+    public bool IsRequiredFor(PendingSignIn signIn)
+        => options.Value.RequireActivation && !signIn.User.ActivationWaived && !signIn.Activated
+           && !(signIn.HasFullSession && signIn.Methods.Contains(AuthenticationLevels.Methods.MultiFactor, StringComparer.Ordinal));
 
-    /// <summary>Issues a new code for the user (replacing any outstanding one), and requires it at the first enrolment.</summary>
+    /// <summary>Issues a new code for the user, replacing any outstanding one.</summary>
     public async Task<IssuedActivationCode> IssueAsync(string userId, CancellationToken cancellationToken = default)
     {
         var code = new string(RandomNumberGenerator.GetItems(Alphabet.AsSpan(), Length));
         var expiresAt = time.GetUtcNow() + options.Value.ActivationLifetime;
         var digest = Digest(code);
         await db.Users.Where(u => u.Id == userId).ExecuteUpdateAsync(set => set
-            .SetProperty(u => u.ActivationRequired, true)
             .SetProperty(u => u.ActivationCodeDigest, digest)
             .SetProperty(u => u.ActivationCodeExpiresAt, expiresAt), cancellationToken);
         return new IssuedActivationCode(string.Join('-', code.Chunk(4).Select(group => new string(group))), expiresAt);
@@ -74,10 +79,9 @@ public sealed class ActivationCodes(IdpDbContext db, SecondFactorLockout lockout
         return (locked is null ? ActivationOutcome.Refused : ActivationOutcome.LockedOut, locked?.Until);
     }
 
-    /// <summary>The first factor was set up after the code was given (or handed over): no code is needed any more.</summary>
-    public Task ClearAsync(string userId, CancellationToken cancellationToken = default)
-        => db.Users.Where(u => u.Id == userId).ExecuteUpdateAsync(set => set
-            .SetProperty(u => u.ActivationRequired, false)
+    /// <summary>Withdraws an outstanding code: a TOTP token was handed over instead.</summary>
+    public Task WithdrawAsync(string userId, CancellationToken cancellationToken = default)
+        => db.Users.Where(u => u.Id == userId && u.ActivationCodeDigest != null).ExecuteUpdateAsync(set => set
             .SetProperty(u => u.ActivationCodeDigest, (string?)null)
             .SetProperty(u => u.ActivationCodeExpiresAt, (DateTimeOffset?)null), cancellationToken);
 

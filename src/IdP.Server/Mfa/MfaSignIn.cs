@@ -27,27 +27,45 @@ public sealed class MfaSignIn(SignInManager<IdpUser> signIn, UserManager<IdpUser
     /// </summary>
     public const string PendingScheme = "Idp.SecondFactorPending";
 
-    /// <summary>On the pending cookie only: the activation code was given in this sign-in.</summary>
+    /// <summary>
+    /// On the pending cookie only: the activation code was given in this sign-in. Its value is the user's security
+    /// stamp then, so <c>users activation</c> or <c>reset-mfa</c> (which change it) withdraw the mark.
+    /// </summary>
     private const string ActivatedClaim = "idp_activated";
 
     /// <summary>The password was right and a second factor is needed: remember that, briefly, and nothing more.</summary>
-    public Task BeginAsync(HttpContext context, IdpUser user) => SignInPendingAsync(context, user, activated: false);
+    public Task BeginAsync(HttpContext context, IdpUser user)
+        => SignInPendingAsync(context, user, [AuthenticationLevels.Methods.Password], activatedStamp: null, expiresUtc: null);
 
-    /// <summary>The activation code was accepted: the rest of this sign-in may set up the first factor.</summary>
-    public Task MarkActivatedAsync(HttpContext context, PendingSignIn pending) => SignInPendingAsync(context, pending.User, activated: true);
+    /// <summary>
+    /// The activation code was accepted: the rest of this sign-in may set up a factor. A signed-in user's password
+    /// session continues as a pending sign-in, which that factor completes.
+    /// </summary>
+    public async Task MarkActivatedAsync(HttpContext context, PendingSignIn pending)
+    {
+        // Within the window the password step opened, not a new one.
+        var expiresUtc = pending.HasFullSession ? null : (await context.AuthenticateAsync(PendingScheme)).Properties?.ExpiresUtc;
+        await SignInPendingAsync(context, pending.User, pending.Methods, pending.User.SecurityStamp ?? "", expiresUtc);
+    }
 
-    private static async Task SignInPendingAsync(HttpContext context, IdpUser user, bool activated)
+    private static async Task SignInPendingAsync(
+        HttpContext context, IdpUser user, IEnumerable<string> methods, string? activatedStamp, DateTimeOffset? expiresUtc)
     {
         var identity = new ClaimsIdentity(PendingScheme);
         identity.AddClaim(new Claim(ClaimTypes.Name, user.Id));
-        identity.AddClaim(new Claim(Protocol.IdpClaims.AuthenticationMethods, AuthenticationLevels.Methods.Password));
-        if (activated)
+        foreach (var method in methods)
         {
-            identity.AddClaim(new Claim(ActivatedClaim, "true"));
+            identity.AddClaim(new Claim(Protocol.IdpClaims.AuthenticationMethods, method));
         }
 
+        if (activatedStamp is not null)
+        {
+            identity.AddClaim(new Claim(ActivatedClaim, activatedStamp));
+        }
+
+        // Expires after Accounts:SecondFactorTimeout (the scheme's ExpireTimeSpan) unless given.
         await context.SignInAsync(PendingScheme, new ClaimsPrincipal(identity),
-            new AuthenticationProperties { IsPersistent = false }); // expires after Accounts:SecondFactorTimeout (the scheme's ExpireTimeSpan)
+            new AuthenticationProperties { IsPersistent = false, ExpiresUtc = expiresUtc });
     }
 
     /// <summary>The user in the middle of signing in (after the password), or a signed-in user stepping up.</summary>
@@ -58,7 +76,7 @@ public sealed class MfaSignIn(SignInManager<IdpUser> signIn, UserManager<IdpUser
             && await users.FindByIdAsync(userId) is { } user && await signIn.CanSignInAsync(user))
         {
             return new PendingSignIn(user, SignInSession.GetMethods(pending.Principal), HasFullSession: false,
-                Activated: pending.Principal.HasClaim(ActivatedClaim, "true"));
+                Activated: pending.Principal.FindFirstValue(ActivatedClaim) is { } stamp && stamp == (user.SecurityStamp ?? ""));
         }
 
         var session = await context.AuthenticateAsync(IdentityConstants.ApplicationScheme);

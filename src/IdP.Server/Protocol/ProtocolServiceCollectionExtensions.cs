@@ -24,6 +24,11 @@ public static class ProtocolServiceCollectionExtensions
         services.AddOptions<TokenOptions>()
             .Bind(configuration.GetSection(TokenOptions.SectionName))
             .ValidateSettings()
+            // Read from configuration, not from the Mfa options, whose own errors are reported on their own.
+            .Validate(
+                tokens => !new Mfa.MfaOptions { GatewayAudiences = configuration.GetSection($"{Mfa.MfaOptions.SectionName}:{nameof(Mfa.MfaOptions.GatewayAudiences)}").Get<string[]>() }
+                    .EffectiveGatewayAudiences().Contains(tokens.DefaultAudience, StringComparer.Ordinal),
+                "Tokens:DefaultAudience must not be a gateway audience (Mfa:GatewayAudiences): every token granted no API scope would then act on the mainframe.")
             .ValidateOnStart();
 
         services.AddOpenIddict()

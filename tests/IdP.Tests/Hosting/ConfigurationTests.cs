@@ -12,6 +12,7 @@ public sealed class ConfigurationTests
     [InlineData("Tokens__AccessTokenLifetime", "ten minutes", "Tokens:AccessTokenLifetime")]
     [InlineData("Server__Issuer", "", "Server:Issuer is not set")]
     [InlineData("Keys__RsaKeySize", "1024", "Keys:RsaKeySize must be 2048, 3072 or 4096.")]
+    [InlineData("Tokens__DefaultAudience", "zowe-gateway", "Tokens:DefaultAudience must not be a gateway audience (Mfa:GatewayAudiences)")]
     [InlineData("Mfa__TotpPeriodSeconds", "5", "Mfa:TotpPeriodSeconds must be between 15 and 120.")]
     [InlineData("Database__SqliteSynchronous", "Off", "Database:SqliteSynchronous must be Normal or Full.")]
     [InlineData("Demo__Enabled", "true", "Demo:Enabled")]

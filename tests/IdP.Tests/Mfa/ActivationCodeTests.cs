@@ -66,7 +66,6 @@ public sealed class ActivationCodeTests(IdpFactory idp) : IClassFixture<IdpFacto
         Assert.Equal(["pwd", "otp", "mfa"], new JsonWebToken(tokens.AccessToken).Amr());
         Assert.Equal(["success"], await AuditOutcomesAsync(user, "mfa.activation"));
         var stored = await idp.AdministerAsync(s => s.GetRequiredService<IdpDbContext>().Users.AsNoTracking().SingleAsync(u => u.UserName == user));
-        Assert.False(stored.ActivationRequired);
         Assert.Null(stored.ActivationCodeDigest);
     }
 
@@ -166,6 +165,60 @@ public sealed class ActivationCodeTests(IdpFactory idp) : IClassFixture<IdpFacto
         // The factor just set up with the password alone proves nothing yet: the application's MFA policy asks for it.
         Assert.Contains("/account/mfa?level=", next.Url, StringComparison.Ordinal);
         var tokens = await step.ExpectCodeAsync(await step.Browser.SubmitAsync(next, 0, ("Code", relaxed.Authenticators.NextCode("gus"))));
+        Assert.Equal(["pwd", "otp", "mfa"], new JsonWebToken(tokens.AccessToken).Amr());
+    }
+
+    [Fact]
+    public async Task a_new_code_from_the_help_desk_withdraws_one_accepted_earlier_in_an_enrolment_not_yet_finished()
+    {
+        var user = await NewUserAsync("ivo");
+        using var step = await idp.AtSecondStepAsync(user);
+        var opened = (await GiveCodeAsync(step, step.Page, idp.Authenticators.ActivationCode(user))).RequirePage();
+        idp.Authenticators.Register(user, TestAuthenticators.ParseManualKey(Journeys.ManualKey(opened)));
+
+        // The owner reports the code as seen by someone else; the help desk issues a new one.
+        await idp.AdministerAsync(s => s.GetRequiredService<SecondFactorAdministration>().IssueActivationAsync(user));
+        var confirmed = (await step.Browser.SubmitAsync(opened, 0, ("Code", idp.Authenticators.NextCode(user)))).RequirePage();
+
+        Assert.True(confirmed.Contains("Enter your activation code"), confirmed.Html);
+        Assert.Equal(0, await idp.AdministerAsync(s => s.GetRequiredService<IdpDbContext>().TotpAuthenticators
+            .CountAsync(t => t.ConfirmedAt != null && s.GetRequiredService<IdpDbContext>().Users.Any(u => u.Id == t.UserId && u.UserName == user))));
+    }
+
+    [Fact]
+    public async Task an_exempt_users_password_session_adds_a_factor_only_with_an_activation_code()
+    {
+        await MfaJourney.SeedClientAsync(idp);
+        await idp.CreateUserWithoutSecondFactorAsync("hugo", MfaJourney.Password);
+        await idp.AdministerAsync(s => s.GetRequiredService<SecondFactorAdministration>().SetExemptAsync("hugo", true, "travelling"));
+        using var browser = idp.CreateBrowser();
+        var login = await browser.NavigateAsync("/account/login?ReturnUrl=%2Faccount");
+        var account = (await browser.SubmitPasswordAsync(login.RequirePage(), "hugo", MfaJourney.Password)).RequirePage();
+
+        // Someone with only the exempt user's password cannot plant a passkey...
+        var antiforgery = account.Forms.Select(f => f["__RequestVerificationToken"]).First(t => t is not null)!;
+        using var passkeyOptions = new HttpRequestMessage(HttpMethod.Post, "/account/passkeys/creation-options")
+        {
+            Content = new StringContent("{}", System.Text.Encoding.UTF8, "application/json"),
+        };
+        passkeyOptions.Headers.Add("RequestVerificationToken", antiforgery);
+        using var refusedPasskey = await browser.Http.SendAsync(passkeyOptions);
+        Assert.Equal(System.Net.HttpStatusCode.Forbidden, refusedPasskey.StatusCode);
+        Assert.Contains("activation code", await refusedPasskey.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+
+        // ...nor an authenticator: the page asks for the activation code first.
+        var enrol = (await browser.NavigateAsync("/account/mfa/enroll")).RequirePage();
+        Assert.True(enrol.Contains("Enter your activation code"), enrol.Html);
+        Assert.Equal(string.Empty, Journeys.ManualKey(enrol));
+
+        // With the code, the owner sets one up, and that sign-in then proves two factors.
+        var opened = (await browser.SubmitAsync(enrol, 0, ("ActivationCode", idp.Authenticators.ActivationCode("hugo")))).RequirePage();
+        idp.Authenticators.Register("hugo", TestAuthenticators.ParseManualKey(Journeys.ManualKey(opened)));
+        (await browser.SubmitAsync(opened, 0, ("Code", idp.Authenticators.NextCode("hugo")))).RequirePage();
+        var client = new OidcClient(idp.CreateClient(), MfaJourney.ClientId);
+        var pkce = Pkce.Create();
+        var callback = await browser.NavigateAsync(client.AuthorizeUrl(pkce, "openid"));
+        var tokens = (await client.RedeemCodeAsync(callback.RedirectParameters()["code"], pkce.Verifier)).EnsureSuccess();
         Assert.Equal(["pwd", "otp", "mfa"], new JsonWebToken(tokens.AccessToken).Amr());
     }
 }

@@ -6,9 +6,9 @@ namespace IdP.Server.Mfa.Pages;
 
 /// <summary>
 /// TOTP enrolment: QR code and manual key, confirmed by a valid code before the factor counts. The first
-/// enrolment also issues recovery codes, shown once. A first enrolment right after the password is opened by the
-/// activation code the help desk gave the user (<see cref="ActivationCodes"/>): the password alone must not let
-/// anyone attach a factor of their own to the account.
+/// enrolment also issues recovery codes, shown once. A session that has not proven a second factor (right after the
+/// password, or an MFA-exempt user's) is first asked for the activation code the help desk gave the user
+/// (<see cref="ActivationCodes"/>): the password alone must not let anyone attach a factor of their own to the account.
 /// </summary>
 public sealed class EnrolModel(
     MfaSignIn mfa, TotpAuthenticatorService totp, UserFactors factors, RecoveryCodeService recoveryCodes, ActivationCodes activation,
@@ -134,28 +134,20 @@ public sealed class EnrolModel(
             RecoveryCodes = await recoveryCodes.RegenerateAsync(pending.User.Id);
         }
 
-        // A first enrolment proves a second factor only when the activation code opened it: a factor set up with the
-        // password alone (Mfa:RequireActivation false, or a user who needed no code) completes a password-level sign-in.
-        var firstEnrolment = !pending.HasFullSession;
-        if (firstEnrolment && pending.Activated)
+        // The code just entered proves only that the new authenticator works. A sign-in opened by the activation code
+        // completes with two factors. One without it (Mfa:RequireActivation false, or the demo user) completes at the
+        // password's level. A signed-in user adding a factor keeps the session as it was.
+        if (!pending.HasFullSession)
         {
-            await activation.ClearAsync(pending.User.Id, HttpContext.RequestAborted);
-        }
-
-        if (!firstEnrolment || pending.Activated)
-        {
-            await mfa.CompleteAsync(HttpContext, pending, AuthenticationLevels.Methods.OneTimePassword);
-        }
-        else
-        {
-            await mfa.CompleteAsync(HttpContext, pending);
+            await (pending.Activated
+                ? mfa.CompleteAsync(HttpContext, pending, AuthenticationLevels.Methods.OneTimePassword)
+                : mfa.CompleteAsync(HttpContext, pending));
         }
 
         return RecoveryCodes is null ? LocalRedirect(ContinueUrl) : Page();
     }
 
-    private bool NeedsActivationCode(PendingSignIn pending)
-        => !pending.HasFullSession && !pending.Activated && activation.IsRequired(pending.User);
+    private bool NeedsActivationCode(PendingSignIn pending) => activation.IsRequiredFor(pending);
 
     /// <summary>
     /// Who may enrol: a signed-in user, or a user part-way through sign-in who has no factor yet. A password alone
@@ -169,8 +161,9 @@ public sealed class EnrolModel(
             return null;
         }
 
-        // Every kind of factor counts (authenticators and passkeys): a passkey-only account is not factor-less.
-        return pending.HasFullSession || (await factors.GetAsync(pending.User)).Count == 0 ? pending : null;
+        // Every kind of factor counts (authenticators and passkeys): a passkey-only account is not factor-less. A sign-in
+        // that gave the activation code may add one (an MFA-exempt user's, which may have factors already).
+        return pending.HasFullSession || pending.Activated || (await factors.GetAsync(pending.User)).Count == 0 ? pending : null;
     }
 
     private void Show(TotpEnrolment enrolment)

@@ -35,11 +35,19 @@ public static class PasskeyEndpoints
             : Results.BadRequest(new { error = "The page has expired. Reload it and try again." });
     }
 
-    private static async Task<IResult> CreationOptionsAsync(HttpContext context, MfaSignIn mfa, SignInManager<IdpUser> signIn, RecentAuthentication recent)
+    private static async Task<IResult> CreationOptionsAsync(
+        HttpContext context, MfaSignIn mfa, SignInManager<IdpUser> signIn, RecentAuthentication recent, ActivationCodes activation)
     {
         if (await mfa.GetPendingAsync(context) is not { HasFullSession: true } session)
         {
             return Results.Json(new { error = "Sign in before adding a passkey." }, statusCode: StatusCodes.Status401Unauthorized);
+        }
+
+        // A session that has not proven a second factor (an MFA-exempt user's password) adds a factor only through the
+        // activation code, on the authenticator page.
+        if (activation.IsRequiredFor(session))
+        {
+            return Results.Json(new { error = PasswordSessionRefusal }, statusCode: StatusCodes.Status403Forbidden);
         }
 
         // Adding a factor is a sensitive change: a stolen session alone must not plant a passkey.
@@ -58,12 +66,21 @@ public static class PasskeyEndpoints
         return Results.Content(options, "application/json");
     }
 
+    private const string PasswordSessionRefusal =
+        "Adding a passkey needs a sign-in with your second factor. Without one, set up an authenticator with the activation code your help desk gives you.";
+
     private static async Task<IResult> RegisterAsync(
-        HttpContext context, [FromBody] PasskeyCeremony ceremony, MfaSignIn mfa, SignInManager<IdpUser> signIn, UserManager<IdpUser> users, AuditLog audit)
+        HttpContext context, [FromBody] PasskeyCeremony ceremony, MfaSignIn mfa, SignInManager<IdpUser> signIn, UserManager<IdpUser> users,
+        ActivationCodes activation, AuditLog audit)
     {
         if (await mfa.GetPendingAsync(context) is not { HasFullSession: true } session)
         {
             return Results.Json(new { error = "Sign in before adding a passkey." }, statusCode: StatusCodes.Status401Unauthorized);
+        }
+
+        if (activation.IsRequiredFor(session))
+        {
+            return Results.Json(new { error = PasswordSessionRefusal }, statusCode: StatusCodes.Status403Forbidden);
         }
 
         var attestation = await signIn.PerformPasskeyAttestationAsync(ceremony.Credential);

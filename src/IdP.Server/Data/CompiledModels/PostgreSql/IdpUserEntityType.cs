@@ -58,13 +58,13 @@ namespace IdP.Server.Data.CompiledModels.PostgreSql
                 nullable: true);
             activationCodeExpiresAt.AddAnnotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.None);
 
-            var activationRequired = runtimeEntityType.AddProperty(
-                "ActivationRequired",
+            var activationWaived = runtimeEntityType.AddProperty(
+                "ActivationWaived",
                 typeof(bool),
-                propertyInfo: typeof(IdpUser).GetProperty("ActivationRequired", BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly),
-                fieldInfo: typeof(IdpUser).GetField("<ActivationRequired>k__BackingField", BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.DeclaredOnly),
+                propertyInfo: typeof(IdpUser).GetProperty("ActivationWaived", BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly),
+                fieldInfo: typeof(IdpUser).GetField("<ActivationWaived>k__BackingField", BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.DeclaredOnly),
                 sentinel: false);
-            activationRequired.AddAnnotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.None);
+            activationWaived.AddAnnotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.None);
 
             var concurrencyStamp = runtimeEntityType.AddProperty(
                 "ConcurrencyStamp",

@@ -12,7 +12,7 @@ namespace IdP.Server.Data.CompiledModels.PostgreSql
     public partial class PostgreSqlIdpDbContextModel
     {
         private PostgreSqlIdpDbContextModel()
-            : base(skipDetectChanges: false, modelId: new Guid("2a9e2b9c-79b5-4b8c-995d-b33069fc0848"), entityTypeCount: 21)
+            : base(skipDetectChanges: false, modelId: new Guid("f0efa14a-5adf-4cee-8111-d2e756da2980"), entityTypeCount: 21)
         {
         }
 

@@ -11,7 +11,7 @@ namespace IdP.Server.Data.CompiledModels.Sqlite
     public partial class IdpDbContextModel
     {
         private IdpDbContextModel()
-            : base(skipDetectChanges: false, modelId: new Guid("3d1a935e-bb0b-4b6d-ad42-3eced0500bd4"), entityTypeCount: 21)
+            : base(skipDetectChanges: false, modelId: new Guid("0b01f95f-db1a-437f-ba39-d42697d78577"), entityTypeCount: 21)
         {
         }
 

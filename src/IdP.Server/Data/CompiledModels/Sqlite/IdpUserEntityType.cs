@@ -53,11 +53,11 @@ namespace IdP.Server.Data.CompiledModels.Sqlite
                 fieldInfo: typeof(IdpUser).GetField("<ActivationCodeExpiresAt>k__BackingField", BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.DeclaredOnly),
                 nullable: true);
 
-            var activationRequired = runtimeEntityType.AddProperty(
-                "ActivationRequired",
+            var activationWaived = runtimeEntityType.AddProperty(
+                "ActivationWaived",
                 typeof(bool),
-                propertyInfo: typeof(IdpUser).GetProperty("ActivationRequired", BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly),
-                fieldInfo: typeof(IdpUser).GetField("<ActivationRequired>k__BackingField", BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.DeclaredOnly),
+                propertyInfo: typeof(IdpUser).GetProperty("ActivationWaived", BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly),
+                fieldInfo: typeof(IdpUser).GetField("<ActivationWaived>k__BackingField", BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.DeclaredOnly),
                 sentinel: false);
 
             var concurrencyStamp = runtimeEntityType.AddProperty(

@@ -3,7 +3,7 @@ using Microsoft.EntityFrameworkCore.Migrations;
 
 #nullable disable
 
-namespace IdP.Server.Migrations.Sqlite
+namespace IdP.Server.Migrations.PostgreSql
 {
     /// <inheritdoc />
     public partial class GatewayKeysAndActivation : Migration
@@ -14,7 +14,7 @@ namespace IdP.Server.Migrations.Sqlite
             migrationBuilder.AddColumn<string>(
                 name: "Set",
                 table: "IdpSigningKeys",
-                type: "TEXT",
+                type: "character varying(10)",
                 maxLength: 10,
                 nullable: false,
                 defaultValue: "general");
@@ -22,20 +22,20 @@ namespace IdP.Server.Migrations.Sqlite
             migrationBuilder.AddColumn<string>(
                 name: "ActivationCodeDigest",
                 table: "AspNetUsers",
-                type: "TEXT",
+                type: "character varying(64)",
                 maxLength: 64,
                 nullable: true);
 
             migrationBuilder.AddColumn<DateTimeOffset>(
                 name: "ActivationCodeExpiresAt",
                 table: "AspNetUsers",
-                type: "TEXT",
+                type: "timestamp with time zone",
                 nullable: true);
 
             migrationBuilder.AddColumn<bool>(
-                name: "ActivationRequired",
+                name: "ActivationWaived",
                 table: "AspNetUsers",
-                type: "INTEGER",
+                type: "boolean",
                 nullable: false,
                 defaultValue: false);
         }
@@ -56,7 +56,7 @@ namespace IdP.Server.Migrations.Sqlite
                 table: "AspNetUsers");
 
             migrationBuilder.DropColumn(
-                name: "ActivationRequired",
+                name: "ActivationWaived",
                 table: "AspNetUsers");
         }
     }

@@ -3,7 +3,7 @@ using Microsoft.EntityFrameworkCore.Migrations;
 
 #nullable disable
 
-namespace IdP.Server.Migrations.PostgreSql
+namespace IdP.Server.Migrations.Sqlite
 {
     /// <inheritdoc />
     public partial class GatewayKeysAndActivation : Migration
@@ -14,7 +14,7 @@ namespace IdP.Server.Migrations.PostgreSql
             migrationBuilder.AddColumn<string>(
                 name: "Set",
                 table: "IdpSigningKeys",
-                type: "character varying(10)",
+                type: "TEXT",
                 maxLength: 10,
                 nullable: false,
                 defaultValue: "general");
@@ -22,20 +22,20 @@ namespace IdP.Server.Migrations.PostgreSql
             migrationBuilder.AddColumn<string>(
                 name: "ActivationCodeDigest",
                 table: "AspNetUsers",
-                type: "character varying(64)",
+                type: "TEXT",
                 maxLength: 64,
                 nullable: true);
 
             migrationBuilder.AddColumn<DateTimeOffset>(
                 name: "ActivationCodeExpiresAt",
                 table: "AspNetUsers",
-                type: "timestamp with time zone",
+                type: "TEXT",
                 nullable: true);
 
             migrationBuilder.AddColumn<bool>(
-                name: "ActivationRequired",
+                name: "ActivationWaived",
                 table: "AspNetUsers",
-                type: "boolean",
+                type: "INTEGER",
                 nullable: false,
                 defaultValue: false);
         }
@@ -56,7 +56,7 @@ namespace IdP.Server.Migrations.PostgreSql
                 table: "AspNetUsers");
 
             migrationBuilder.DropColumn(
-                name: "ActivationRequired",
+                name: "ActivationWaived",
                 table: "AspNetUsers");
         }
     }
