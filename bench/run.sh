@@ -2,7 +2,7 @@
 # IdP's benchmark suite (issue 6): IdP, node-oidc-provider and an empty ASP.NET Core endpoint under load on this
 # machine, in one run. Prints the table and writes docs/benchmarks.md (from bench/benchmarks.template.md).
 #
-#   bench/run.sh               the full suite, about 20 minutes (IdP is warmed up until its JIT has settled, and
+#   bench/run.sh               the full suite, about 25 minutes (IdP is warmed up until its JIT has settled, and
 #                              each measured run of (f) waits for its fresh gateway cookies to be signed)
 #   bench/run.sh --quick       a smoke run: short warm-ups and 3 s per scenario, about 7 minutes in all
 #   bench/run.sh --growth      also (a), (c) and (f) on a database of 1,000,000 users, 100,000 mappings and
