@@ -1,7 +1,7 @@
 using IdP.Server.Administration;
 using IdP.Server.Hosting;
 
-// One binary: with an admin verb (`users`, `clients`, `scopes`, `keys`, `migrate`) it runs that command;
+// One binary: with an admin verb (`users`, `clients`, `scopes`, `keys`, `mappings`, `audit`, `migrate`) it runs that command;
 // otherwise it serves. See README.md.
 if (AdminCommandLine.IsAdminCommand(args))
 {

@@ -12,8 +12,8 @@ namespace IdP.Server.Mfa;
 public sealed record PendingSignIn(IdpUser User, IReadOnlyList<string> Methods, bool HasFullSession, bool Activated = false);
 
 /// <summary>
-/// The two-step sign-in. After the password, only a short-lived "second factor pending" cookie is issued (Identity's
-/// two-factor user-id scheme); the SSO session cookie is issued once the level the policy needs is reached, with the
+/// The two-step sign-in. After the password, only a short-lived "second factor pending" cookie is issued (IdP's own
+/// <see cref="PendingScheme"/>); the SSO session cookie is issued once the level the policy needs is reached, with the
 /// methods used (<c>amr</c>), the level (<c>acr</c>) and the time (<c>auth_time</c>) of that authentication.
 /// A signed-in user stepping up goes through the same pages with their session.
 /// </summary>
