@@ -70,7 +70,7 @@ public sealed class RealBrowserSignInTests(ChromiumFixture chromium, KestrelIdpF
         await Page.SignInAsync("bob", "not-the-password");
 
         // The person sees why, in a message screen readers announce, and only has to type the password again.
-        await Expect(Page.Alert()).ToHaveTextAsync("The user name or password is incorrect.");
+        await Expect(Page.Alert()).ToContainTextAsync("The user name or password is incorrect.");
         await Page.ExpectLoginPageAsync();
         await Expect(Page.UserNameField()).ToHaveValueAsync("bob");
         await Expect(Page.PasswordField()).ToHaveValueAsync("");

@@ -211,6 +211,31 @@ public sealed class TotpSignInTests(IdpFactory idp) : IClassFixture<IdpFactory>
     }
 
     [Fact]
+    public async Task a_locked_account_answers_as_an_unknown_user_does_and_the_lockout_is_still_audited()
+    {
+        var user = await UserAsync("lola");
+        using var browser = idp.CreateBrowser();
+        async Task<Page> SignInAsync(string name, string password)
+            => (await browser.SubmitPasswordAsync((await browser.NavigateAsync("/account/login")).RequirePage(), name, password)).RequirePage();
+        for (var attempt = 0; attempt < 5; attempt++)
+        {
+            await SignInAsync(user, "wrong-password");
+        }
+
+        // The right password while locked, and a user name nobody has: the same page, word for word.
+        var locked = await SignInAsync(user, MfaJourney.Password);
+        var unknown = await SignInAsync("nobody-has-this-name", MfaJourney.Password);
+
+        static string Alert(Page page) => System.Text.RegularExpressions.Regex.Match(page.Html, "role=\"alert\"[^>]*>([^<]*)<").Groups[1].Value;
+        Assert.StartsWith("The user name or password is incorrect. After 5 failed attempts, sign-in pauses for 15 minutes", System.Net.WebUtility.HtmlDecode(Alert(locked)), StringComparison.Ordinal);
+        Assert.Equal(Alert(unknown), Alert(locked));
+        var events = await idp.AdministerAsync(s => s.GetRequiredService<IdpDbContext>().AuditEvents.AsNoTracking()
+            .Where(e => e.UserName == user).OrderBy(e => e.Id).Select(e => e.Type + ":" + e.Reason).ToListAsync());
+        Assert.Contains("signin.lockout:password sign-in locked until", string.Join("|", events), StringComparison.Ordinal);
+        Assert.Equal("signin.password:locked out", events[^1]);
+    }
+
+    [Fact]
     public async Task every_attempt_is_audited_with_factor_client_user_agent_and_reason()
     {
         var user = await UserAsync("cora");

@@ -46,7 +46,7 @@ public sealed class LoginModel(SignInManager<IdpUser> signIn, UserManager<IdpUse
             await passwordChecks.RunAsync(() => Task.FromResult(users.PasswordHasher.VerifyHashedPassword(new IdpUser(), UnknownUserHash, Input.Password)));
             // Note: what was typed is not recorded: it is often a password typed into the wrong field.
             await audit.WriteAsync(AuditTypes.PasswordSignIn, AuditLog.Failure, null, "password", AuditReasons.UnknownUser);
-            return Fail("The user name or password is incorrect.");
+            return Fail(Refusal);
         }
 
         // Read from the account just loaded (no query), so that a lockout this attempt starts can be told apart.
@@ -70,12 +70,17 @@ public sealed class LoginModel(SignInManager<IdpUser> signIn, UserManager<IdpUse
             return LocalRedirect("/account/mfa?returnUrl=" + Uri.EscapeDataString(SafeReturnUrl()));
         }
 
+        // A locked account answers as a wrong password does, in the same time: the page must not tell a guesser which
+        // user names exist (the lockout is audited, and shown on the account page and to the help desk).
         if (result.IsLockedOut)
         {
+            if (lockedBefore)
+            {
+                await passwordChecks.RunAsync(() => Task.FromResult(users.PasswordHasher.VerifyHashedPassword(new IdpUser(), UnknownUserHash, Input.Password)));
+            }
+
             await AuditLockoutIfNewAsync(user, lockedBefore);
-            var until = await users.GetLockoutEndDateAsync(user);
-            return Fail($"Too many failed attempts: password sign-in is locked until {until:yyyy-MM-dd HH:mm} UTC. " +
-                        "Try again then, or ask your administrator to reset your password.");
+            return Fail(Refusal);
         }
 
         // A disabled account is only revealed to someone who knows its password. Identity refuses disabled accounts
@@ -91,8 +96,18 @@ public sealed class LoginModel(SignInManager<IdpUser> signIn, UserManager<IdpUse
             await AuditLockoutIfNewAsync(user, lockedBefore);
         }
 
-        return Fail("The user name or password is incorrect.");
+        return Fail(Refusal);
     }
+
+    /// <summary>One answer for a wrong password, an unknown user and a locked account, which says what to do.</summary>
+    private string Refusal
+        => $"The user name or password is incorrect. After {users.Options.Lockout.MaxFailedAccessAttempts} failed attempts, sign-in pauses " +
+           $"for {Duration(users.Options.Lockout.DefaultLockoutTimeSpan)}: if you are sure of your password, try again later, or ask your help desk.";
+
+    private static string Duration(TimeSpan span)
+        => span >= TimeSpan.FromMinutes(1)
+            ? FormattableString.Invariant($"{Math.Ceiling(span.TotalMinutes):0} minutes")
+            : FormattableString.Invariant($"{Math.Ceiling(span.TotalSeconds):0} seconds");
 
     /// <summary>
     /// Records the moment a lockout begins, once, apart from the attempts it then refuses.
