@@ -4,7 +4,15 @@ using OpenTelemetry.Trace;
 
 namespace IdP.Tests.Observability;
 
+/// <summary>
+/// Runs alone: IdP's tracer listens to <c>System.Net.Http</c> activities process-wide, so another test's HTTP client
+/// polling a server's <c>/health/live</c> at the same time would put a span for it into this test's export.
+/// </summary>
+[CollectionDefinition(nameof(TracingCollection), DisableParallelization = true)]
+public sealed class TracingCollection;
+
 /// <summary>Traces: off unless configured; then every request but probes and scrapes is a span sent to the collector.</summary>
+[Collection(nameof(TracingCollection))]
 public sealed class TracingTests
 {
     [Fact]
