@@ -47,8 +47,7 @@ public sealed record KeyRingSnapshot(IReadOnlyList<PublishedKey> SigningKeys, IR
     /// Whether the JWKS of <paramref name="set"/> lists <paramref name="kid"/> at <paramref name="now"/> (false for keys
     /// of the other set and keys this ring does not know).
     /// </summary>
-    public bool IsPublishedAt(string kid, DateTimeOffset now, string set)
-        => SigningKeys.Any(k => k.Kid == kid && k.Set == set && (!k.Scheduled || KeySchedule.IsPublished(k.Info.ExpiresAt, now)));
+    public bool IsPublishedAt(string kid, DateTimeOffset now, string set) => PublishedAt(now, set).Any(k => k.Kid == kid);
 
     /// <summary>The keys the JWKS of <paramref name="set"/> lists at <paramref name="now"/>.</summary>
     public IEnumerable<PublishedKey> PublishedAt(DateTimeOffset now, string set)

@@ -37,21 +37,24 @@ public sealed class AuthenticationRequirements(
     /// </summary>
     public async Task<bool> IsGatewayBoundAsync(object application, ImmutableArray<string> scopes, CancellationToken cancellationToken = default)
     {
-        if (ApiMlGatewayClient.Is(await applications.GetSettingsAsync(application, cancellationToken)))
-        {
-            return true;
-        }
-
-        var gateway = mfaOptions.Value.EffectiveGatewayAudiences();
+        var resources = new List<string>();
         await foreach (var resource in scopeManager.ListResourcesAsync(scopes, cancellationToken))
         {
-            if (gateway.Contains(resource, StringComparer.Ordinal))
-            {
-                return true;
-            }
+            resources.Add(resource);
         }
 
-        return false;
+        return await ReachesGatewayAsync(application, resources, cancellationToken);
+    }
+
+    /// <summary>
+    /// The same decision for an access token about to be issued, from its audiences: one of them is a gateway
+    /// audience, or <paramref name="application"/> (null when unknown) is the gateway's own browser login.
+    /// </summary>
+    public async Task<bool> ReachesGatewayAsync(object? application, IEnumerable<string> audiences, CancellationToken cancellationToken = default)
+    {
+        var gateway = mfaOptions.Value.EffectiveGatewayAudiences();
+        return audiences.Any(audience => gateway.Contains(audience, StringComparer.Ordinal))
+            || (application is not null && ApiMlGatewayClient.Is(await applications.GetSettingsAsync(application, cancellationToken)));
     }
 
     /// <summary>

@@ -2,7 +2,6 @@ using IdP.Server.Accounts;
 using IdP.Server.Keys;
 using IdP.Server.Mfa;
 using Microsoft.AspNetCore.Identity;
-using Microsoft.Extensions.Options;
 using OpenIddict.Abstractions;
 using OpenIddict.Server;
 using static OpenIddict.Abstractions.OpenIddictConstants;
@@ -23,7 +22,8 @@ namespace IdP.Server.Protocol;
 /// A gateway-bound user token that may not be gateway-signed is refused, never quietly signed with a general key.
 /// Every other token, and every ID token, is signed by the general set.
 /// </summary>
-internal sealed class GatewayTokenRule(IOpenIddictApplicationManager applications, UserManager<IdpUser> users, IOptions<MfaOptions> mfa)
+internal sealed class GatewayTokenRule(
+    IOpenIddictApplicationManager applications, AuthenticationRequirements requirements, UserManager<IdpUser> users)
     : IOpenIddictServerHandler<ProcessSignInContext>
 {
     public static OpenIddictServerHandlerDescriptor Descriptor { get; }
@@ -39,7 +39,8 @@ internal sealed class GatewayTokenRule(IOpenIddictApplicationManager application
     {
         var token = context.AccessTokenPrincipal
             ?? throw new InvalidOperationException("OpenIddict prepared no access token principal.");
-        if (!await IsGatewayBoundAsync(token, context.ClientId, context.CancellationToken))
+        var application = context.ClientId is { } clientId ? await applications.FindByClientIdAsync(clientId, context.CancellationToken) : null;
+        if (!await requirements.ReachesGatewayAsync(application, token.GetAudiences(), context.CancellationToken))
         {
             return;
         }
@@ -59,17 +60,5 @@ internal sealed class GatewayTokenRule(IOpenIddictApplicationManager application
 
         // For gateways set to read apiml.security.oidc.userIdField: the distributed identity, in gateway-signed tokens only.
         token.SetClaim(IdpClaims.MainframeId, token.GetClaim(Claims.Subject));
-    }
-
-    private async ValueTask<bool> IsGatewayBoundAsync(System.Security.Claims.ClaimsPrincipal token, string? clientId, CancellationToken cancellationToken)
-    {
-        var gateway = mfa.Value.EffectiveGatewayAudiences();
-        if (token.GetAudiences().Any(audience => gateway.Contains(audience, StringComparer.Ordinal)))
-        {
-            return true;
-        }
-
-        return clientId is not null && await applications.FindByClientIdAsync(clientId, cancellationToken) is { } application
-            && ApiMlGatewayClient.Is(await applications.GetSettingsAsync(application, cancellationToken));
     }
 }

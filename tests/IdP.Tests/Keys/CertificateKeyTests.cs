@@ -39,6 +39,15 @@ public sealed class CertificateKeyTests : IDisposable
         ["Keys:GatewayCertificates:0:Password"] = Password,
     };
 
+    /// <summary>The same settings as environment variables, for the built binary.</summary>
+    private Dictionary<string, string> ProcessEnvironment(string general, string gateway)
+    {
+        var environment = Settings(general, gateway).ToDictionary(s => s.Key.Replace(":", "__", StringComparison.Ordinal), s => s.Value!);
+        environment["Server__Issuer"] = "https://idp.example.com/";
+        environment["Database__DataDirectory"] = Path.Combine(_folder, "data");
+        return environment;
+    }
+
     [Fact]
     public async Task each_sets_certificate_is_published_only_in_its_own_jwks_and_signs_only_its_own_tokens()
     {
@@ -67,11 +76,7 @@ public sealed class CertificateKeyTests : IDisposable
     {
         var general = WritePfx("general");
         var small = WritePfx("small", bits: 1024);
-        var environment = Settings(general.Path, small.Path).ToDictionary(s => s.Key.Replace(":", "__", StringComparison.Ordinal), s => s.Value!);
-        environment["Server__Issuer"] = "https://idp.example.com/";
-        environment["Database__DataDirectory"] = Path.Combine(_folder, "data");
-
-        var result = await ServerProcess.RunAsync(environment, TimeSpan.FromSeconds(60));
+        var result = await ServerProcess.RunAsync(ProcessEnvironment(general.Path, small.Path), TimeSpan.FromSeconds(60));
 
         Assert.Equal(1, result.ExitCode);
         Assert.Contains($"Keys:GatewayCertificates: '{small.Path}' holds an RSA-1024 key; signing keys need at least 2048 bits.", result.StandardError, StringComparison.Ordinal);
@@ -82,9 +87,7 @@ public sealed class CertificateKeyTests : IDisposable
     public async Task the_same_file_in_both_sets_or_no_gateway_file_stops_start_up()
     {
         var general = WritePfx("general");
-        var both = Settings(general.Path, general.Path).ToDictionary(s => s.Key.Replace(":", "__", StringComparison.Ordinal), s => s.Value!);
-        both["Server__Issuer"] = "https://idp.example.com/";
-        both["Database__DataDirectory"] = Path.Combine(_folder, "data");
+        var both = ProcessEnvironment(general.Path, general.Path);
         var none = new Dictionary<string, string>(both);
         none.Remove("Keys__GatewayCertificates__0__Path");
         none.Remove("Keys__GatewayCertificates__0__Password");

@@ -43,7 +43,7 @@ public sealed class LoginModel(SignInManager<IdpUser> signIn, UserManager<IdpUse
         var user = await users.FindByNameAsync(Input.UserName) ?? await users.FindByEmailAsync(Input.UserName);
         if (user is null)
         {
-            await passwordChecks.RunAsync(() => Task.FromResult(users.PasswordHasher.VerifyHashedPassword(new IdpUser(), UnknownUserHash, Input.Password)));
+            await SpendPasswordCheckTimeAsync();
             // Note: what was typed is not recorded: it is often a password typed into the wrong field.
             await audit.WriteAsync(AuditTypes.PasswordSignIn, AuditLog.Failure, null, "password", AuditReasons.UnknownUser);
             return Fail(Refusal);
@@ -76,7 +76,7 @@ public sealed class LoginModel(SignInManager<IdpUser> signIn, UserManager<IdpUse
         {
             if (lockedBefore)
             {
-                await passwordChecks.RunAsync(() => Task.FromResult(users.PasswordHasher.VerifyHashedPassword(new IdpUser(), UnknownUserHash, Input.Password)));
+                await SpendPasswordCheckTimeAsync();
             }
 
             await AuditLockoutIfNewAsync(user, lockedBefore);
@@ -98,6 +98,10 @@ public sealed class LoginModel(SignInManager<IdpUser> signIn, UserManager<IdpUse
 
         return Fail(Refusal);
     }
+
+    /// <summary>A password check against a throw-away hash, so an answer without a real check takes as long as one.</summary>
+    private Task<PasswordVerificationResult> SpendPasswordCheckTimeAsync()
+        => passwordChecks.RunAsync(() => Task.FromResult(users.PasswordHasher.VerifyHashedPassword(new IdpUser(), UnknownUserHash, Input.Password)));
 
     /// <summary>One answer for a wrong password, an unknown user and a locked account, which says what to do.</summary>
     private string Refusal
